@@ -1,0 +1,36 @@
+use crate::{Action, Game};
+
+/// Something that picks moves: a baseline, a search, a trained network, a human at a terminal.
+///
+/// An agent is built for one game (it keeps the `Game` value it needs) and owns its random
+/// generator, seeded at construction, so a match is reproducible from its seed.
+pub trait Agent<G: Game>: Send {
+    /// A short description for reports, normally the spec it was built from (`mcts:sims=1000`).
+    fn name(&self) -> String;
+
+    /// Chooses a legal action in a non-terminal `state`.
+    ///
+    /// # Errors
+    /// [`AgentError`] when no move can be produced (the human quit, a time limit was missed, a
+    /// network failed). Never returns an illegal action.
+    fn select_action(&mut self, state: &G::State) -> Result<Action, AgentError>;
+
+    /// Called before each new game, so agents that keep per-game state (a search tree, a
+    /// recurrent state) can drop it.
+    fn new_game(&mut self) {}
+}
+
+/// Why an agent produced no move.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// The position has no legal move (the game is over).
+    #[error("no legal move: the game is over")]
+    NoLegalAction,
+    /// The user asked to stop (a human typed `quit`, or input ended).
+    #[error("stopped by the user")]
+    Aborted,
+    /// Anything else, described.
+    #[error("{0}")]
+    Failed(String),
+}
