@@ -1,0 +1,283 @@
+//! `ludus match`: two agents play N games with alternating seats, in parallel.
+//!
+//! Game `i` is fully determined by `(seed, i)`: agents are built fresh for each game with seeds
+//! derived from both, so results do not depend on the number of threads or their timing (except
+//! for agents with time limits).
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Mutex,
+    },
+    time::Instant,
+};
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use ludus_core::{derive_seed, GameState};
+use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
+use serde_json::json;
+
+use crate::build_agent;
+
+/// Play a match between two agents: seats alternate (A moves first in games 1, 3, 5, …), games
+/// run on several threads, and the result is reported as wins/draws/losses for A with the score
+/// and its 95 % confidence interval.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  ludus match --game connect4 --a alphabeta --b mcts:sims=1000 --games 20
+  ludus match --game connect4 --a solver --b mcts:sims=1000 --games 20
+  ludus match --game othello --a alphabeta:depth=4 --b random --games 200 --threads 2 --json")]
+pub struct Args {
+    /// The game (tictactoe, connect4, othello, go[:size=N:komi=K]).
+    #[arg(long, default_value = "connect4")]
+    game: String,
+    /// Agent A (random, mcts[:sims=N], alphabeta[:depth=N], solver).
+    #[arg(long, default_value = "alphabeta")]
+    a: String,
+    /// Agent B.
+    #[arg(long, default_value = "mcts:sims=1000")]
+    b: String,
+    /// Number of games (even numbers give each agent the first move equally often).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    games: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Seed fixing every random choice of both agents.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print the summary as one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    game_from_spec(&args.game)?.visit(Match(args))
+}
+
+/// One finished game, from A's point of view.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    a_first: bool,
+    a_return: f32,
+    plies: usize,
+}
+
+struct Match(Args);
+
+impl GameVisitor for Match {
+    type Output = anyhow::Result<()>;
+
+    fn visit<G: RegisteredGame>(self, game: G) -> anyhow::Result<()> {
+        let args = self.0;
+        if game.num_players() != 2 {
+            bail!("ludus match is for two-player games");
+        }
+        for spec in [&args.a, &args.b] {
+            if spec.trim().eq_ignore_ascii_case("human") {
+                bail!("`human` cannot play in a match; use `ludus play --opponent SPEC`");
+            }
+            build_agent(&game, spec, 0).with_context(|| format!("agent `{spec}`"))?;
+        }
+        let games = args.games as usize;
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, games);
+
+        let progress = ProgressBar::new(games as u64);
+        progress.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
+                .expect("valid template"),
+        );
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
+        let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+        let start = Instant::now();
+
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= games {
+                            break;
+                        }
+                        match play_one(&game, &args, i) {
+                            Ok(outcome) => {
+                                let mut all = results.lock().expect("results lock");
+                                all[i] = Some(outcome);
+                                progress.set_message(wdl_message(&all));
+                                progress.inc(1);
+                            }
+                            Err(e) => {
+                                failed.store(true, Ordering::Relaxed);
+                                first_error.lock().expect("error lock").get_or_insert(e);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        progress.finish_and_clear();
+        if let Some(e) = first_error.into_inner().expect("error lock") {
+            return Err(e);
+        }
+        let outcomes: Vec<Outcome> = results
+            .into_inner()
+            .expect("results lock")
+            .into_iter()
+            .map(|o| o.expect("every game finished"))
+            .collect();
+        report(
+            &game,
+            &args,
+            &outcomes,
+            start.elapsed().as_secs_f64(),
+            threads,
+        );
+        Ok(())
+    }
+}
+
+fn play_one<G: RegisteredGame>(game: &G, args: &Args, i: usize) -> anyhow::Result<Outcome> {
+    let a_first = i % 2 == 0;
+    let seed_a = derive_seed(args.seed, 2 * i as u64);
+    let seed_b = derive_seed(args.seed, 2 * i as u64 + 1);
+    let a = build_agent(game, &args.a, seed_a)?;
+    let b = build_agent(game, &args.b, seed_b)?;
+    let mut seats = if a_first { [a, b] } else { [b, a] };
+    for agent in seats.iter_mut() {
+        agent.new_game();
+    }
+    let mut state = game.initial_state();
+    while !state.is_terminal() {
+        let mover = state.to_play();
+        let agent = &mut seats[mover];
+        let action = agent
+            .select_action(&state)
+            .with_context(|| format!("game {}: {} failed to move", i + 1, agent.name()))?;
+        let name = agent.name();
+        state
+            .apply(action)
+            .with_context(|| format!("game {}: {name} chose illegal action {action}", i + 1))?;
+    }
+    let a_seat = if a_first { 0 } else { 1 };
+    Ok(Outcome {
+        a_first,
+        a_return: state.player_return(a_seat),
+        plies: state.move_number(),
+    })
+}
+
+/// Wins, draws, losses from A's side.
+fn wdl<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> (usize, usize, usize) {
+    outcomes.into_iter().fold((0, 0, 0), |(w, d, l), o| {
+        if o.a_return > 0.0 {
+            (w + 1, d, l)
+        } else if o.a_return < 0.0 {
+            (w, d, l + 1)
+        } else {
+            (w, d + 1, l)
+        }
+    })
+}
+
+fn wdl_message(all: &[Option<Outcome>]) -> String {
+    let (w, d, l) = wdl(all.iter().flatten());
+    format!("A: +{w} ={d} -{l}")
+}
+
+/// The Wilson score interval at 95 % for a score in [0, 1] over `n` games. Treating draws as
+/// half a win in a binomial gives a slightly wider (so conservative) interval than the trinomial
+/// one, and unlike the normal approximation it stays meaningful at 0 % and 100 %.
+fn wilson_interval(score: f64, n: f64) -> (f64, f64) {
+    let z = 1.959_964f64;
+    let denom = 1.0 + z * z / n;
+    let centre = (score + z * z / (2.0 * n)) / denom;
+    let half = z / denom * (score * (1.0 - score) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The Elo difference that predicts `score`, clamped to ±999 at 0 % / 100 %.
+fn elo(score: f64) -> f64 {
+    if score <= 0.0 {
+        -999.0
+    } else if score >= 1.0 {
+        999.0
+    } else {
+        (-400.0 * (1.0 / score - 1.0).log10()).clamp(-999.0, 999.0)
+    }
+}
+
+fn report<G: RegisteredGame>(
+    game: &G,
+    args: &Args,
+    outcomes: &[Outcome],
+    secs: f64,
+    threads: usize,
+) {
+    let n = outcomes.len() as f64;
+    let (w, d, l) = wdl(outcomes);
+    let score = (w as f64 + 0.5 * d as f64) / n;
+    let (lo, hi) = wilson_interval(score, n);
+    let (fw, fd, fl) = wdl(outcomes.iter().filter(|o| o.a_first));
+    let (sw, sd, sl) = wdl(outcomes.iter().filter(|o| !o.a_first));
+    let plies: usize = outcomes.iter().map(|o| o.plies).sum();
+    if args.json {
+        let summary = json!({
+            "game": game.name(), "a": args.a, "b": args.b, "games": outcomes.len(), "seed": args.seed,
+            "wins": w, "draws": d, "losses": l,
+            "a_first": {"wins": fw, "draws": fd, "losses": fl},
+            "a_second": {"wins": sw, "draws": sd, "losses": sl},
+            "score": score, "score_ci95": [lo, hi], "elo": elo(score), "elo_ci95": [elo(lo), elo(hi)],
+            "seconds": secs, "games_per_sec": n / secs, "mean_plies": plies as f64 / n, "threads": threads,
+        });
+        println!("{summary}");
+        return;
+    }
+    println!(
+        "{}: A = {} vs B = {}, {} games (seed {}, {threads} threads)",
+        game.name(),
+        args.a,
+        args.b,
+        outcomes.len(),
+        args.seed
+    );
+    println!("A wins {w}, draws {d}, losses {l}   (A first: +{fw} ={fd} -{fl}; A second: +{sw} ={sd} -{sl})");
+    println!(
+        "A score {:.1} % (95 % CI {:.1}–{:.1} %), Elo difference {:+.0} [{:+.0}, {:+.0}]",
+        100.0 * score,
+        100.0 * lo,
+        100.0 * hi,
+        elo(score),
+        elo(lo),
+        elo(hi)
+    );
+    println!(
+        "{:.2} games/s, {:.1} plies per game, {secs:.1} s",
+        n / secs,
+        plies as f64 / n
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval_matches_hand_values() {
+        // 15/20 wins: the textbook Wilson interval is 0.531–0.888.
+        let (lo, hi) = wilson_interval(0.75, 20.0);
+        assert!(
+            (lo - 0.5313).abs() < 1e-3 && (hi - 0.8881).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson_interval(1.0, 20.0);
+        assert!(hi == 1.0 && (lo - 0.8389).abs() < 1e-3, "{lo}");
+        assert_eq!(elo(0.5), 0.0);
+        assert!((elo(0.75) - 190.85).abs() < 0.1);
+    }
+}

@@ -1,0 +1,140 @@
+use ludus_baselines::{AlphaBetaAgent, AlphaBetaConfig, MctsAgent, MctsConfig, RandomAgent};
+use ludus_core::{Agent, Spec, SpecError};
+
+use crate::{parse_duration, RegisteredGame, RegistryError};
+
+/// The accepted agent specs, for help texts and error messages.
+pub const AGENT_FORMS: &str = "random, mcts[:sims=N][:c=X][:time=DUR], \
+alphabeta[:depth=N][:time=DUR], solver (connect4)";
+
+/// Builds the agent named by `text` for `game`, seeded with `seed`.
+///
+/// | spec | agent |
+/// |---|---|
+/// | `random` | uniform over legal moves |
+/// | `mcts[:sims=N][:c=X][:time=DUR]` | UCT with random rollouts, N simulations (default 1000) |
+/// | `alphabeta[:depth=N][:time=DUR]` | negamax, iterative deepening, the game's evaluation (default depth: 9 tic-tac-toe, 3 Go, 6 otherwise) |
+/// | `solver` | Connect Four perfect play |
+///
+/// # Errors
+/// Unknown names or parameters, bad values, or an agent that does not exist for this game.
+pub fn agent_from_spec<G: RegisteredGame>(
+    game: &G,
+    text: &str,
+    seed: u64,
+) -> Result<Box<dyn Agent<G>>, RegistryError> {
+    let mut spec: Spec = text.parse()?;
+    let time = |spec: &mut Spec| -> Result<_, RegistryError> {
+        match spec.take::<String>("time", "a duration such as 500ms or 2s")? {
+            None => Ok(None),
+            Some(t) => parse_duration(&t).map(Some).map_err(|e| {
+                SpecError::BadValue {
+                    spec: text.to_string(),
+                    key: "time".into(),
+                    value: t,
+                    expected: e,
+                }
+                .into()
+            }),
+        }
+    };
+    let agent: Box<dyn Agent<G>> = match spec.name() {
+        "random" => {
+            spec.finish(&[])?;
+            Box::new(RandomAgent::new(game.clone(), seed))
+        }
+        "mcts" | "uct" => {
+            let defaults = MctsConfig::default();
+            let simulations = spec
+                .take_checked("sims", "a whole number ≥ 1", |n: usize| n >= 1)?
+                .unwrap_or(defaults.simulations);
+            let exploration = spec
+                .take_checked("c", "a number > 0", |c: f64| c > 0.0 && c.is_finite())?
+                .unwrap_or(defaults.exploration);
+            let max_time = time(&mut spec)?;
+            spec.finish(&["sims", "c", "time"])?;
+            let config = MctsConfig {
+                simulations,
+                exploration,
+                max_time,
+            };
+            Box::new(MctsAgent::new(game.clone(), config, seed))
+        }
+        "alphabeta" | "ab" | "minimax" => {
+            let depth = spec.take_checked("depth", "a depth from 1 to 64", |d: u32| {
+                (1..=64).contains(&d)
+            })?;
+            let max_time = time(&mut spec)?;
+            spec.finish(&["depth", "time"])?;
+            let config = AlphaBetaConfig {
+                depth: if depth.is_none() && max_time.is_none() {
+                    Some(G::default_depth())
+                } else {
+                    depth
+                },
+                max_time,
+            };
+            Box::new(AlphaBetaAgent::new(
+                game.clone(),
+                config,
+                G::default_evaluator(),
+                seed,
+            ))
+        }
+        "solver" | "perfect" => {
+            spec.finish(&[])?;
+            game.solver_agent(seed).ok_or_else(|| {
+                RegistryError::Unsupported(format!(
+                    "the solver agent exists only for connect4, not for {}",
+                    game.name()
+                ))
+            })?
+        }
+        other => {
+            return Err(SpecError::UnknownName {
+                what: "agent".into(),
+                name: other.into(),
+                accepted: AGENT_FORMS.into(),
+            }
+            .into())
+        }
+    };
+    Ok(agent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ludus_connect4::ConnectFour;
+    use ludus_core::{Game, GameState};
+    use ludus_tictactoe::TicTacToe;
+
+    #[test]
+    fn builds_every_agent_and_they_play_legal_moves() {
+        let game = ConnectFour;
+        let state = game.play_moves(&["4", "4", "3"]).unwrap();
+        for spec in [
+            "random",
+            "mcts:sims=50",
+            "alphabeta:depth=2",
+            "alphabeta:time=20ms",
+            "solver",
+        ] {
+            let mut agent = agent_from_spec(&game, spec, 1).unwrap();
+            let a = agent.select_action(&state).unwrap();
+            assert!(state.is_legal(a), "{spec} chose illegal {a}");
+        }
+    }
+
+    #[test]
+    fn explains_bad_agent_specs() {
+        let game = TicTacToe;
+        let err = |s: &str| agent_from_spec(&game, s, 0).err().expect(s).to_string();
+        assert!(err("rnadom").contains("unknown agent `rnadom`; expected one of: random"));
+        assert!(err("mcts:sims=0").contains("a whole number ≥ 1"));
+        assert!(err("mcts:simz=10").contains("unknown parameter `simz`"));
+        assert!(err("alphabeta:time=soon").contains("500ms"));
+        assert!(err("solver").contains("only for connect4"));
+        assert!(err("random:x=1").contains("accepted: none"));
+    }
+}

@@ -1,0 +1,35 @@
+//! Random-playout throughput: seeded uniform playouts from the empty board, counted in plies.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ludus_connect4::ConnectFour;
+use ludus_core::{random_playout, seeded_rng, Game};
+
+/// Playouts per benchmark iteration, all from one seeded generator.
+const PLAYOUTS: usize = 10_000;
+const SEED: u64 = 2024;
+/// The total plies of those playouts: pinned so a rules or generator change shows up here.
+const EXPECTED_PLIES: usize = 213_701;
+
+fn run_playouts() -> usize {
+    let game = ConnectFour;
+    let start = game.initial_state();
+    let mut rng = seeded_rng(SEED);
+    let mut scratch = Vec::new();
+    (0..PLAYOUTS)
+        .map(|_| random_playout(&start, &mut rng, &mut scratch).1)
+        .sum()
+}
+
+fn playouts(c: &mut Criterion) {
+    let plies = run_playouts();
+    assert_eq!(plies, EXPECTED_PLIES, "seeded playouts changed length");
+    let mut group = c.benchmark_group("connect4");
+    group.throughput(Throughput::Elements(plies as u64));
+    group.bench_function("random_playouts", |b| {
+        b.iter(|| assert_eq!(run_playouts(), EXPECTED_PLIES))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, playouts);
+criterion_main!(benches);

@@ -1,0 +1,1013 @@
+//! The position and its rules engine: incremental chains with pseudo-liberties, a bitboard of
+//! empty points for move sampling, and a Zobrist history for positional superko.
+
+use std::fmt;
+
+use ludus_core::{splitmix64, zobrist_keys, Action, GameState, Player};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::game::{COLUMNS, MAX_SIZE};
+use crate::repr::GoStateRepr;
+
+/// Point contents. Black and White equal their player index so that `to_play` is a colour.
+pub(crate) const BLACK: u8 = 0;
+pub(crate) const WHITE: u8 = 1;
+pub(crate) const EMPTY: u8 = 2;
+/// The off-board frame around the board, so that neighbours never need a bounds check.
+const EDGE: u8 = 3;
+
+/// Padded layout: point `(row, col)` is `(row + 1) × W + col` with `W = size + 1`. Row −1,
+/// row `size` and column `size` (which doubles as column −1 of the next row) are `EDGE`, so
+/// the four neighbours of a board point are always `p ± 1` and `p ± W`. 420 points at 19×19.
+pub(crate) const MAX_POINTS: usize = (MAX_SIZE + 2) * (MAX_SIZE + 1);
+const WORDS: usize = MAX_POINTS.div_ceil(64);
+type Bits = [u64; WORDS];
+
+/// Zobrist keys of a stone: `STONE_KEYS[colour × MAX_POINTS + point]`.
+const STONE_KEYS: [u64; 2 * MAX_POINTS] = zobrist_keys(0x0060_5EED);
+/// Keys for the rest of the position hash: White to move, one pass, two passes, move number.
+const EXTRA_KEYS: [u64; 4] = zobrist_keys(0x0060_5EEE);
+
+/// A chain's packed record, kept at its root point, one `u64` so that merging two chains is one
+/// addition and clones stay small. Fields, from the low bit:
+///
+/// * bits 0–8: pseudo-liberties — (stone, empty neighbour) pairs, so a liberty shared by
+///   several stones counts several times. A connected chain of `n` stones has at most
+///   `4n − 2(n − 1) = 2n + 2` of them and at most `4 × empties ≤ 4(361 − n)`, so at most 482;
+/// * bits 9–26: the sum of their liberty ids (id = point − W ≤ 378; 482 × 378 < 2¹⁸);
+/// * bits 27–53: the sum of squared ids (482 × 378² < 2²⁷);
+/// * bits 54–62: the number of stones (≤ 361).
+///
+/// Every field stays in range, so adding and subtracting whole records is exact. The chain is
+/// in atari (exactly one distinct liberty) iff all its pseudo-liberties are the same point,
+/// which by Cauchy–Schwarz is `count × squares == sum²`.
+mod chain {
+    const COUNT_MASK: u64 = (1 << 9) - 1;
+    const SUM_SHIFT: u32 = 9;
+    const SUM_MASK: u64 = (1 << 18) - 1;
+    const SQUARES_SHIFT: u32 = 27;
+    const SQUARES_MASK: u64 = (1 << 27) - 1;
+    const STONES_SHIFT: u32 = 54;
+
+    /// A chain of one stone with no liberties yet.
+    pub const ONE_STONE: u64 = 1 << STONES_SHIFT;
+
+    /// The record of one pseudo-liberty with the given id.
+    #[inline]
+    pub fn liberty(id: usize) -> u64 {
+        let id = id as u64;
+        1 + (id << SUM_SHIFT) + ((id * id) << SQUARES_SHIFT)
+    }
+
+    #[inline]
+    pub fn liberties(record: u64) -> u64 {
+        record & COUNT_MASK
+    }
+
+    #[inline]
+    pub fn stones(record: u64) -> u64 {
+        record >> STONES_SHIFT
+    }
+
+    #[inline]
+    pub fn in_atari(record: u64) -> bool {
+        let count = record & COUNT_MASK;
+        let sum = (record >> SUM_SHIFT) & SUM_MASK;
+        let squares = (record >> SQUARES_SHIFT) & SQUARES_MASK;
+        count * squares == sum * sum
+    }
+}
+
+#[inline]
+fn stone_key(colour: u8, point: usize) -> u64 {
+    STONE_KEYS[usize::from(colour) * MAX_POINTS + point]
+}
+
+#[inline]
+fn bit(bits: &Bits, p: usize) -> bool {
+    bits[p / 64] >> (p % 64) & 1 != 0
+}
+
+#[inline]
+fn set_bit(bits: &mut Bits, p: usize) {
+    bits[p / 64] |= 1 << (p % 64);
+}
+
+#[inline]
+fn clear_bit(bits: &mut Bits, p: usize) {
+    bits[p / 64] &= !(1 << (p % 64));
+}
+
+/// Position of the `k`-th set bit (from 0) of `words`; `k` must be below their popcount.
+#[inline]
+fn select_bit(words: &[u64], mut k: u32) -> usize {
+    for (i, &word) in words.iter().enumerate() {
+        let ones = word.count_ones();
+        if k < ones {
+            // Binary search within the word by halves.
+            let (mut w, mut pos, mut half) = (word, 0, 32);
+            while half > 0 {
+                let low = (w & ((1u64 << half) - 1)).count_ones();
+                if k >= low {
+                    k -= low;
+                    w >>= half;
+                    pos += half;
+                }
+                half /= 2;
+            }
+            return i * 64 + pos as usize;
+        }
+        k -= ones;
+    }
+    unreachable!("select_bit: k exceeds the number of set bits")
+}
+
+/// A Go position: the board with its chains, the player to move, consecutive passes, prisoners,
+/// and the hashes of every earlier board (for positional superko).
+///
+/// Everything but the superko history lives in fixed arrays sized for 19×19 (about 5.7 KB), so a
+/// clone is one `memcpy` plus one copy of the history (`8 bytes × stones played`).
+///
+/// Equality compares the board, the player to move, the pass count, the move number, prisoners,
+/// the parameters and the history of earlier boards (which decides superko), not the internal
+/// chain bookkeeping; [`GameState::position_hash`] covers the same things.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(try_from = "GoStateRepr", into = "GoStateRepr")]
+pub struct GoState {
+    /// `BLACK`, `WHITE`, `EMPTY` or `EDGE` per padded point.
+    colour: [u8; MAX_POINTS],
+    /// For a stone: the root point of its chain, which holds the chain's record.
+    root: [u16; MAX_POINTS],
+    /// For a stone: the next stone of its chain (a circular list through the chain).
+    next: [u16; MAX_POINTS],
+    /// At a chain's root: its packed record (see [`chain`]).
+    chain: [u64; MAX_POINTS],
+    /// The empty board points, for sampling random moves.
+    empty: Bits,
+    /// `captured_here[c]`: points where a stone of colour `c` has been captured at some time.
+    /// A move can only repeat an earlier board if its own point once held a stone of the
+    /// mover's colour that was later captured, so the superko search runs only for these.
+    /// Conservative (all set) after deserialization.
+    captured_here: [Bits; 2],
+    /// Board hash after every stone placed so far, oldest first. Superko makes these distinct.
+    history: Vec<u64>,
+    /// Zobrist hash of the stones on the board.
+    board_hash: u64,
+    /// An order-sensitive digest of `history`, so that the position hash covers it.
+    history_digest: u64,
+    move_number: usize,
+    max_moves: usize,
+    komi: f32,
+    /// Stones captured by Black and by White.
+    captures: [u32; 2],
+    size: u8,
+    to_play: u8,
+    /// Consecutive passes just played (0, 1 or 2).
+    passes: u8,
+}
+
+impl GoState {
+    /// The empty board with Black to move. Parameters are checked by `Go::new`.
+    pub(crate) fn new(size: usize, komi: f32, max_moves: usize) -> GoState {
+        debug_assert!((5..=MAX_SIZE).contains(&size));
+        let mut state = GoState {
+            colour: [EDGE; MAX_POINTS],
+            root: [0; MAX_POINTS],
+            next: [0; MAX_POINTS],
+            chain: [0; MAX_POINTS],
+            empty: [0; WORDS],
+            captured_here: [[0; WORDS]; 2],
+            history: Vec::new(),
+            board_hash: 0,
+            history_digest: 0,
+            move_number: 0,
+            max_moves,
+            komi,
+            captures: [0; 2],
+            size: size as u8,
+            to_play: BLACK,
+            passes: 0,
+        };
+        for row in 0..size {
+            for col in 0..size {
+                let p = state.point(row, col);
+                state.colour[p] = EMPTY;
+                set_bit(&mut state.empty, p);
+            }
+        }
+        state
+    }
+
+    /// Board side length.
+    pub fn size(&self) -> usize {
+        usize::from(self.size)
+    }
+
+    /// Points added to White's area.
+    pub fn komi(&self) -> f32 {
+        self.komi
+    }
+
+    /// The ply cap after which the game ends as a truncation.
+    pub fn max_moves(&self) -> usize {
+        self.max_moves
+    }
+
+    /// The stone at `row` (0 = rank 1) and `col` (0 = column A): `Some(0)` Black, `Some(1)`
+    /// White, `None` for an empty point or one off the board.
+    pub fn cell(&self, row: usize, col: usize) -> Option<Player> {
+        if row >= self.size() || col >= self.size() {
+            return None;
+        }
+        match self.colour[self.point(row, col)] {
+            c @ (BLACK | WHITE) => Some(usize::from(c)),
+            _ => None,
+        }
+    }
+
+    /// Stones captured so far by `player` (0 = Black, 1 = White).
+    pub fn captures(&self, player: Player) -> u32 {
+        self.captures.get(player).copied().unwrap_or(0)
+    }
+
+    /// Consecutive passes just played: 0, 1, or 2 (the game is over).
+    pub fn passes(&self) -> usize {
+        usize::from(self.passes)
+    }
+
+    /// Zobrist hash of the stones alone (no side to move, no history): the key positional
+    /// superko compares, and a transposition key for callers that ignore superko.
+    pub fn board_hash(&self) -> u64 {
+        self.board_hash
+    }
+
+    /// Tromp-Taylor area of Black and White for the board as it stands: stones, plus empty
+    /// regions whose every neighbouring stone is of that colour.
+    pub fn area(&self) -> [u32; 2] {
+        let mut area = [0u32; 2];
+        let mut seen: Bits = [0; WORDS];
+        let mut stack = [0u16; MAX_POINTS];
+        let w = self.width();
+        for row in 0..self.size() {
+            for col in 0..self.size() {
+                let p = self.point(row, col);
+                match self.colour[p] {
+                    c @ (BLACK | WHITE) => area[usize::from(c)] += 1,
+                    _ if bit(&seen, p) => {}
+                    _ => {
+                        // Flood the empty region, noting which colours it touches.
+                        let (mut top, mut region, mut reaches) = (1, 0, 0u8);
+                        stack[0] = p as u16;
+                        set_bit(&mut seen, p);
+                        while top > 0 {
+                            top -= 1;
+                            let q = usize::from(stack[top]);
+                            region += 1;
+                            for n in [q - 1, q + 1, q - w, q + w] {
+                                match self.colour[n] {
+                                    EMPTY if !bit(&seen, n) => {
+                                        set_bit(&mut seen, n);
+                                        stack[top] = n as u16;
+                                        top += 1;
+                                    }
+                                    c @ (BLACK | WHITE) => reaches |= 1 << c,
+                                    _ => {}
+                                }
+                            }
+                        }
+                        match reaches {
+                            0b01 => area[0] += region,
+                            0b10 => area[1] += region,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        area
+    }
+
+    /// Black's area minus White's area minus komi (Tromp-Taylor), for the board as it stands:
+    /// positive means Black is ahead.
+    pub fn area_score(&self) -> f32 {
+        let [black, white] = self.area();
+        black as f32 - white as f32 - self.komi
+    }
+
+    // ---- Geometry -------------------------------------------------------------------------
+
+    #[inline]
+    fn width(&self) -> usize {
+        usize::from(self.size) + 1
+    }
+
+    #[inline]
+    fn num_points(&self) -> usize {
+        (usize::from(self.size) + 2) * self.width()
+    }
+
+    #[inline]
+    fn words(&self) -> usize {
+        self.num_points().div_ceil(64)
+    }
+
+    #[inline]
+    fn point(&self, row: usize, col: usize) -> usize {
+        (row + 1) * self.width() + col
+    }
+
+    /// `row × N + col` → `(row + 1) × W + col`, which is `action + row + W`.
+    #[inline]
+    fn action_point(&self, action: Action) -> usize {
+        action + action / usize::from(self.size) + self.width()
+    }
+
+    #[inline]
+    fn point_action(&self, p: usize) -> Action {
+        let q = p - self.width();
+        q - q / self.width()
+    }
+
+    #[inline]
+    fn pass_action(&self) -> Action {
+        usize::from(self.size) * usize::from(self.size)
+    }
+
+    #[inline]
+    fn neighbours(&self, p: usize) -> [usize; 4] {
+        let w = self.width();
+        [p - 1, p + 1, p - w, p + w]
+    }
+
+    #[inline]
+    fn chain_of(&self, stone: usize) -> u64 {
+        self.chain[usize::from(self.root[stone])]
+    }
+
+    // ---- Rules ----------------------------------------------------------------------------
+
+    /// Whether a stone of colour `c` placed on `p` would have a liberty after captures, judged
+    /// from one neighbour: an empty point, an own chain with another liberty, or an opposing
+    /// chain that the stone captures (its last liberty is `p`).
+    #[inline]
+    fn breathes_through(&self, n: usize, c: u8) -> bool {
+        match self.colour[n] {
+            EMPTY => true,
+            EDGE => false,
+            own if own == c => !chain::in_atari(self.chain_of(n)),
+            _ => chain::in_atari(self.chain_of(n)),
+        }
+    }
+
+    /// Whether `c` may place a stone on the empty point `p`: not suicide, and the board after
+    /// captures is not one seen before (positional superko).
+    fn placement_allowed(&self, p: usize, c: u8) -> bool {
+        let neighbours = self.neighbours(p);
+        if !bit(&self.captured_here[usize::from(c)], p) {
+            return neighbours.iter().any(|&n| self.breathes_through(n, c));
+        }
+        // Slow path: the move could recreate an earlier board. Hash the result and look it up.
+        let mut breathes = false;
+        let mut captured = [0usize; 4];
+        let mut num_captured = 0;
+        for n in neighbours {
+            if !self.breathes_through(n, c) {
+                continue;
+            }
+            breathes = true;
+            if self.colour[n] == (c ^ 1) {
+                let r = usize::from(self.root[n]);
+                if !captured[..num_captured].contains(&r) {
+                    captured[num_captured] = r;
+                    num_captured += 1;
+                }
+            }
+        }
+        if !breathes {
+            return false;
+        }
+        let mut hash = self.board_hash ^ stone_key(c, p);
+        for &r in &captured[..num_captured] {
+            let mut s = r;
+            loop {
+                hash ^= stone_key(c ^ 1, s);
+                s = usize::from(self.next[s]);
+                if s == r {
+                    break;
+                }
+            }
+        }
+        !self.seen_board(hash)
+    }
+
+    /// Whether `hash` is among the earlier boards. Each block of 8 is compared without
+    /// branches so that it vectorises; the history is unordered, so the scan is linear.
+    fn seen_board(&self, hash: u64) -> bool {
+        let blocks = self.history.chunks_exact(8);
+        let rest = blocks.remainder();
+        blocks
+            .into_iter()
+            .any(|block| block.iter().fold(false, |acc, &h| acc | (h == hash)))
+            || rest.contains(&hash)
+    }
+
+    /// Places a stone of the mover's colour on `p`, merges chains and removes captures. Does
+    /// not touch the move counters or history.
+    fn place_stone(&mut self, p: usize) {
+        let c = self.to_play;
+        let neighbours = self.neighbours(p);
+        self.put_stone(p, c);
+        for n in neighbours {
+            if self.colour[n] == c {
+                let (mine, theirs) = (usize::from(self.root[p]), usize::from(self.root[n]));
+                if mine != theirs {
+                    self.merge(mine, theirs);
+                }
+            }
+        }
+        for n in neighbours {
+            if self.colour[n] == (c ^ 1) {
+                let r = usize::from(self.root[n]);
+                if chain::liberties(self.chain[r]) == 0 {
+                    self.remove_chain(r);
+                }
+            }
+        }
+    }
+
+    /// Puts a one-stone chain on `p` and updates the pseudo-liberties around it, without
+    /// merging or capturing.
+    fn put_stone(&mut self, p: usize, c: u8) {
+        let w = self.width();
+        self.colour[p] = c;
+        clear_bit(&mut self.empty, p);
+        self.board_hash ^= stone_key(c, p);
+        self.root[p] = p as u16;
+        self.next[p] = p as u16;
+        let mut record = chain::ONE_STONE;
+        let lost = chain::liberty(p - w);
+        for n in self.neighbours(p) {
+            match self.colour[n] {
+                EMPTY => record += chain::liberty(n - w),
+                BLACK | WHITE => self.chain[usize::from(self.root[n])] -= lost,
+                _ => {}
+            }
+        }
+        self.chain[p] = record;
+    }
+
+    /// Joins two different chains of one colour: the smaller one's stones are relabelled.
+    fn merge(&mut self, a: usize, b: usize) {
+        let (big, small) = if chain::stones(self.chain[a]) >= chain::stones(self.chain[b]) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let mut s = small;
+        loop {
+            self.root[s] = big as u16;
+            s = usize::from(self.next[s]);
+            if s == small {
+                break;
+            }
+        }
+        self.next.swap(big, small);
+        self.chain[big] += self.chain[small];
+    }
+
+    /// Removes the chain rooted at `r` (which has no liberties) and gives its points back as
+    /// liberties to the neighbouring chains, which are all of the other colour.
+    fn remove_chain(&mut self, r: usize) {
+        let w = self.width();
+        let colour = self.colour[r];
+        let captor = colour ^ 1;
+        let mut s = r;
+        let mut count = 0;
+        loop {
+            self.colour[s] = EMPTY;
+            set_bit(&mut self.empty, s);
+            set_bit(&mut self.captured_here[usize::from(colour)], s);
+            self.board_hash ^= stone_key(colour, s);
+            count += 1;
+            let gained = chain::liberty(s - w);
+            for n in self.neighbours(s) {
+                if self.colour[n] == captor {
+                    self.chain[usize::from(self.root[n])] += gained;
+                }
+            }
+            s = usize::from(self.next[s]);
+            if s == r {
+                break;
+            }
+        }
+        self.captures[usize::from(captor)] += count;
+    }
+
+    fn push_history(&mut self) {
+        self.history.push(self.board_hash);
+        self.history_digest = splitmix64(self.history_digest ^ self.board_hash);
+    }
+
+    // ---- Serialization support (crate::repr) -----------------------------------------------
+
+    /// Rows of the board, rank `size` first: `X` Black, `O` White, `.` empty.
+    pub(crate) fn board_rows(&self) -> Vec<String> {
+        (0..self.size())
+            .rev()
+            .map(|row| {
+                (0..self.size())
+                    .map(|col| match self.cell(row, col) {
+                        Some(0) => 'X',
+                        Some(_) => 'O',
+                        None => '.',
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub(crate) fn history(&self) -> &[u64] {
+        &self.history
+    }
+
+    pub(crate) fn raw_counters(&self) -> (usize, usize, usize, [u32; 2]) {
+        (
+            usize::from(self.to_play),
+            self.move_number,
+            usize::from(self.passes),
+            self.captures,
+        )
+    }
+
+    /// Builds a position from parts already checked for range by `crate::repr`; checks that
+    /// every chain has a liberty and that the history ends with this board.
+    ///
+    /// `stones` holds `(row, col, colour)`.
+    pub(crate) fn from_parts(
+        empty_board: GoState,
+        stones: &[(usize, usize, u8)],
+        to_play: u8,
+        move_number: usize,
+        passes: u8,
+        captures: [u32; 2],
+        history: Vec<u64>,
+    ) -> Result<GoState, String> {
+        let mut state = empty_board;
+        for &(row, col, colour) in stones {
+            let p = state.point(row, col);
+            state.put_stone(p, colour);
+            for n in state.neighbours(p) {
+                if state.colour[n] == colour {
+                    let (mine, theirs) = (usize::from(state.root[p]), usize::from(state.root[n]));
+                    if mine != theirs {
+                        state.merge(mine, theirs);
+                    }
+                }
+            }
+        }
+        for &(row, col, _) in stones {
+            if chain::liberties(state.chain_of(state.point(row, col))) == 0 {
+                let name = char::from(COLUMNS[col]).to_ascii_uppercase();
+                return Err(format!("the chain at {name}{} has no liberties", row + 1));
+            }
+        }
+        match history.last() {
+            Some(&last) if last != state.board_hash => {
+                return Err("the last history entry is not the hash of this board".into())
+            }
+            None if state.board_hash != 0 => {
+                return Err("stones on the board but no history of moves".into())
+            }
+            _ => {}
+        }
+        // Any board point may once have held a captured stone: keep the superko search on.
+        for row in 0..state.size() {
+            for col in 0..state.size() {
+                let p = state.point(row, col);
+                set_bit(&mut state.captured_here[0], p);
+                set_bit(&mut state.captured_here[1], p);
+            }
+        }
+        state.history_digest = history.iter().fold(0, |digest, &h| splitmix64(digest ^ h));
+        state.history = history;
+        state.to_play = to_play;
+        state.move_number = move_number;
+        state.passes = passes;
+        state.captures = captures;
+        Ok(state)
+    }
+}
+
+impl GameState for GoState {
+    fn to_play(&self) -> Player {
+        usize::from(self.to_play)
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.passes >= 2 || self.move_number >= self.max_moves
+    }
+
+    fn is_truncated(&self) -> bool {
+        self.passes < 2 && self.move_number >= self.max_moves
+    }
+
+    fn legal_actions(&self, out: &mut Vec<Action>) {
+        out.clear();
+        if self.is_terminal() {
+            return;
+        }
+        for row in 0..self.size() {
+            for col in 0..self.size() {
+                let p = self.point(row, col);
+                if self.colour[p] == EMPTY && self.placement_allowed(p, self.to_play) {
+                    out.push(row * self.size() + col);
+                }
+            }
+        }
+        out.push(self.pass_action());
+    }
+
+    fn is_legal(&self, action: Action) -> bool {
+        let pass = self.pass_action();
+        if self.is_terminal() || action > pass {
+            return false;
+        }
+        if action == pass {
+            return true;
+        }
+        let p = self.action_point(action);
+        self.colour[p] == EMPTY && self.placement_allowed(p, self.to_play)
+    }
+
+    /// # Panics
+    /// If `action` is out of range; an occupied point corrupts the state.
+    fn apply_unchecked(&mut self, action: Action) {
+        if action == self.pass_action() {
+            self.passes += 1;
+        } else {
+            assert!(
+                action < self.pass_action(),
+                "action {action} is out of range"
+            );
+            let p = self.action_point(action);
+            debug_assert_eq!(self.colour[p], EMPTY, "action {action} is occupied");
+            self.place_stone(p);
+            self.push_history();
+            self.passes = 0;
+        }
+        self.move_number += 1;
+        self.to_play ^= 1;
+    }
+
+    fn player_return(&self, player: Player) -> f32 {
+        if !self.is_terminal() || player > 1 {
+            return 0.0;
+        }
+        let score = self.area_score();
+        let black = if score > 0.0 {
+            1.0
+        } else if score < 0.0 {
+            -1.0
+        } else {
+            0.0
+        };
+        if player == 0 {
+            black
+        } else {
+            -black
+        }
+    }
+
+    fn position_hash(&self) -> u64 {
+        let mut hash = self.board_hash;
+        if self.to_play == WHITE {
+            hash ^= EXTRA_KEYS[0];
+        }
+        if self.passes > 0 {
+            hash ^= EXTRA_KEYS[usize::from(self.passes.min(2))];
+        }
+        hash ^ splitmix64(
+            self.history_digest ^ EXTRA_KEYS[3].wrapping_mul(self.move_number as u64 + 1),
+        )
+    }
+
+    /// Planes `[4, N, N]`, row 0 = rank 1: mover's stones; opponent's stones; empty points where
+    /// the mover may not place a stone (suicide or superko — judged by the placement rules
+    /// even once the game is over); all ones when the mover is Black, else zeros.
+    fn write_observation(&self, out: &mut [f32]) {
+        let n = self.size();
+        let plane = n * n;
+        assert_eq!(out.len(), 4 * plane, "observation buffer size");
+        let mover = self.to_play;
+        let black = if mover == BLACK { 1.0 } else { 0.0 };
+        for row in 0..n {
+            for col in 0..n {
+                let i = row * n + col;
+                let p = self.point(row, col);
+                let colour = self.colour[p];
+                out[i] = f32::from(u8::from(colour == mover));
+                out[plane + i] = f32::from(u8::from(colour == (mover ^ 1)));
+                out[2 * plane + i] = f32::from(u8::from(
+                    colour == EMPTY && !self.placement_allowed(p, mover),
+                ));
+                out[3 * plane + i] = black;
+            }
+        }
+    }
+
+    fn move_number(&self) -> usize {
+        self.move_number
+    }
+
+    /// Uniform over the legal actions without listing them: draws candidates (empty points and
+    /// pass) uniformly without replacement and returns the first legal one, which is the first
+    /// legal action of a uniformly random ordering. Pass is always legal, so this ends.
+    fn random_legal_action<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        _scratch: &mut Vec<Action>,
+    ) -> Option<Action> {
+        if self.is_terminal() {
+            return None;
+        }
+        let words = self.words();
+        let mut candidates = self.empty;
+        let mut count: u32 = candidates[..words].iter().map(|w| w.count_ones()).sum();
+        loop {
+            let k = rng.random_range(0..=count);
+            if k == count {
+                return Some(self.pass_action());
+            }
+            let p = select_bit(&candidates[..words], k);
+            if self.placement_allowed(p, self.to_play) {
+                return Some(self.point_action(p));
+            }
+            clear_bit(&mut candidates, p);
+            count -= 1;
+        }
+    }
+}
+
+impl PartialEq for GoState {
+    fn eq(&self, other: &Self) -> bool {
+        let points = self.num_points();
+        self.size == other.size
+            && self.komi == other.komi
+            && self.max_moves == other.max_moves
+            && self.move_number == other.move_number
+            && self.to_play == other.to_play
+            && self.passes == other.passes
+            && self.captures == other.captures
+            && self.board_hash == other.board_hash
+            && self.colour[..points] == other.colour[..points]
+            && self.history == other.history
+    }
+}
+
+/// Komi is always finite (checked by `Go::new` and deserialization), so equality is reflexive.
+impl Eq for GoState {}
+
+impl fmt::Debug for GoState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GoState")
+            .field("board", &self.board_rows())
+            .field("to_play", &self.to_play)
+            .field("move_number", &self.move_number)
+            .field("passes", &self.passes)
+            .field("captures", &self.captures)
+            .field("komi", &self.komi)
+            .field("max_moves", &self.max_moves)
+            .field("history", &self.history)
+            .finish()
+    }
+}
+
+/// A GTP-style board: rank `N` at the top, columns lettered without `I`, `X` Black, `O` White,
+/// then whose turn it is (or the result), prisoners and komi.
+impl fmt::Display for GoState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.size();
+        let letters: String = COLUMNS[..n]
+            .iter()
+            .map(|&c| format!(" {}", char::from(c).to_ascii_uppercase()))
+            .collect();
+        writeln!(f, "  {letters}")?;
+        for (i, row) in self.board_rows().iter().enumerate() {
+            let rank = n - i;
+            let cells: String = row.chars().map(|c| format!(" {c}")).collect();
+            writeln!(f, "{rank:>2}{cells}  {rank}")?;
+        }
+        writeln!(f, "  {letters}")?;
+        if self.is_terminal() {
+            let score = self.area_score();
+            let how = if self.is_truncated() {
+                "move limit"
+            } else {
+                "two passes"
+            };
+            let result = if score > 0.0 {
+                format!("Black wins by {score}")
+            } else if score < 0.0 {
+                format!("White wins by {}", -score)
+            } else {
+                "draw".to_string()
+            };
+            write!(
+                f,
+                "game over after {} moves ({how}): {result}",
+                self.move_number
+            )?;
+        } else {
+            let who = if self.to_play == BLACK {
+                "Black (X)"
+            } else {
+                "White (O)"
+            };
+            write!(f, "{who} to play, move {}", self.move_number + 1)?;
+        }
+        write!(
+            f,
+            "; captures: Black {}, White {}; komi {}",
+            self.captures[0], self.captures[1], self.komi
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ludus_core::{seeded_rng, Game};
+
+    use super::*;
+    use crate::{Go, GoConfig};
+
+    /// Recomputes every chain from scratch and compares it with the incremental bookkeeping.
+    fn check_chains(state: &GoState) {
+        let w = state.width();
+        let mut expected_empty: Bits = [0; WORDS];
+        for row in 0..state.size() {
+            for col in 0..state.size() {
+                let p = state.point(row, col);
+                if state.colour[p] == EMPTY {
+                    set_bit(&mut expected_empty, p);
+                    continue;
+                }
+                // Flood the chain through same-coloured neighbours.
+                let mut members = vec![p];
+                let mut i = 0;
+                while i < members.len() {
+                    for n in state.neighbours(members[i]) {
+                        if state.colour[n] == state.colour[p] && !members.contains(&n) {
+                            members.push(n);
+                        }
+                    }
+                    i += 1;
+                }
+                let root = usize::from(state.root[p]);
+                assert!(members.contains(&root), "root outside its chain");
+                assert!(members.iter().all(|&s| usize::from(state.root[s]) == root));
+                // The circular list visits exactly the members.
+                let mut listed = vec![root];
+                let mut s = usize::from(state.next[root]);
+                while s != root {
+                    listed.push(s);
+                    s = usize::from(state.next[s]);
+                    assert!(listed.len() <= members.len(), "list longer than the chain");
+                }
+                listed.sort_unstable();
+                members.sort_unstable();
+                assert_eq!(listed, members);
+                let mut record = chain::ONE_STONE * members.len() as u64;
+                for &s in &members {
+                    for n in state.neighbours(s) {
+                        if state.colour[n] == EMPTY {
+                            record += chain::liberty(n - w);
+                        }
+                    }
+                }
+                assert_eq!(state.chain[root], record, "chain record at {p}");
+                assert!(chain::liberties(record) > 0);
+            }
+        }
+        assert_eq!(state.empty, expected_empty);
+        let mut hash = 0;
+        for p in 0..state.num_points() {
+            if state.colour[p] <= WHITE {
+                hash ^= stone_key(state.colour[p], p);
+            }
+        }
+        assert_eq!(state.board_hash, hash);
+    }
+
+    #[test]
+    fn incremental_chains_match_a_recount() {
+        for (size, games) in [(5, 40), (9, 10), (19, 2)] {
+            let go = Go::new(GoConfig {
+                size,
+                ..GoConfig::default()
+            })
+            .unwrap();
+            for seed in 0..games {
+                let mut rng = seeded_rng(seed);
+                let mut state = go.initial_state();
+                while let Some(action) = state.random_legal_action(&mut rng, &mut Vec::new()) {
+                    state.apply_unchecked(action);
+                    check_chains(&state);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn state_stays_small() {
+        // Clones copy the whole struct; keep it within a few kilobytes (plus the history).
+        assert!(
+            std::mem::size_of::<GoState>() <= 5_800,
+            "{}",
+            std::mem::size_of::<GoState>()
+        );
+    }
+
+    #[test]
+    fn atari_test_is_exact() {
+        let with = |ids: &[usize]| ids.iter().map(|&id| chain::liberty(id)).sum::<u64>();
+        assert!(chain::in_atari(with(&[7])));
+        assert!(chain::in_atari(with(&[7, 7, 7])));
+        assert!(chain::in_atari(with(&[0, 0])));
+        assert!(!chain::in_atari(with(&[0, 5])));
+        assert!(!chain::in_atari(with(&[3, 5, 4])));
+        assert!(!chain::in_atari(with(&[378, 377, 378, 378])));
+        // The largest sums still fit their fields.
+        let big = with(&[378; 482]) + chain::ONE_STONE * 361;
+        assert_eq!(chain::liberties(big), 482);
+        assert_eq!(chain::stones(big), 361);
+        assert!(chain::in_atari(big));
+    }
+
+    #[test]
+    fn select_bit_finds_each_set_bit() {
+        let words = [0b1011_0000u64, 0, 1 << 63 | 1];
+        let found: Vec<usize> = (0..5).map(|k| select_bit(&words, k)).collect();
+        assert_eq!(found, vec![4, 5, 7, 128, 191]);
+    }
+
+    #[test]
+    fn random_moves_are_uniform_over_legal_ones() {
+        // 5×5 where a1 and e5 are suicide for Black: illegal empty points must never be drawn
+        // and the legal actions must come up equally often.
+        let go = Go::new(GoConfig {
+            size: 5,
+            ..GoConfig::default()
+        })
+        .unwrap();
+        let state = go
+            .play_moves(&["c3", "a2", "c2", "b1", "d3", "e4", "d2", "d5"])
+            .unwrap();
+        let mut legal = Vec::new();
+        state.legal_actions(&mut legal);
+        assert!(
+            !legal.contains(&0) && !legal.contains(&24),
+            "a1 and e5 are suicide"
+        );
+        let mut counts = vec![0u32; go.num_actions()];
+        let mut rng = seeded_rng(1);
+        let draws = 200_000;
+        for _ in 0..draws {
+            counts[state
+                .random_legal_action(&mut rng, &mut Vec::new())
+                .unwrap()] += 1;
+        }
+        let expected = f64::from(draws) / legal.len() as f64;
+        for (a, &c) in counts.iter().enumerate() {
+            if legal.contains(&a) {
+                // Five standard deviations of a binomial count.
+                let sd = (expected * (1.0 - 1.0 / legal.len() as f64)).sqrt();
+                assert!(
+                    (f64::from(c) - expected).abs() < 5.0 * sd,
+                    "action {a}: {c} vs {expected}"
+                );
+            } else {
+                assert_eq!(c, 0, "illegal action {a} drawn");
+            }
+        }
+    }
+
+    #[test]
+    fn a_deserialized_state_plays_on_identically() {
+        let go = Go::default();
+        let mut rng = seeded_rng(3);
+        let mut state = go.initial_state();
+        for _ in 0..60 {
+            let a = state
+                .random_legal_action(&mut rng, &mut Vec::new())
+                .unwrap();
+            state.apply_unchecked(a);
+        }
+        let back: GoState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(back, state);
+        let (a, _) = ludus_core::random_playout(&state, &mut seeded_rng(9), &mut Vec::new());
+        let (b, _) = ludus_core::random_playout(&back, &mut seeded_rng(9), &mut Vec::new());
+        assert_eq!(a, b);
+        check_chains(&back);
+    }
+}

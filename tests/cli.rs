@@ -1,0 +1,285 @@
+//! End-to-end tests of the `ludus` binary: what a user types, what they see, and the exit codes.
+
+use std::process::{Command, Output, Stdio};
+
+fn ludus(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ludus"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ludus")
+}
+
+fn ludus_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ludus"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ludus");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait for ludus")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "ludus failed: {}", stderr(o));
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+/// Bad input: exit status 2, a single `error:` line that contains `needle`, and no panic.
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let o = ludus(args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: status {:?}, stderr {err}",
+        o.status
+    );
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: more than one line: {err}"
+    );
+}
+
+#[test]
+fn go_pass_pass_is_a_terminal_area_scored_state() {
+    let v = json(&ludus(&["game", "--game", "go", "--moves", "d4,pass,pass"]));
+    assert_eq!(v["terminal"], true);
+    assert_eq!(v["to_play"], serde_json::Value::Null);
+    // Black owns the whole board by area: 81 − 7.5 komi.
+    assert_eq!(v["returns"], serde_json::json!([1.0, -1.0]));
+    assert_eq!(v["legal"].as_array().unwrap().len(), 0);
+    assert_eq!(v["move_number"], 3);
+}
+
+#[test]
+fn game_accepts_notation_and_numbers_and_lists_legal_moves() {
+    let v = json(&ludus(&["game", "--game", "connect4", "--moves", "4,4,4"]));
+    assert_eq!(v["to_play"], 1);
+    assert_eq!(v["legal"].as_array().unwrap().len(), 7);
+    assert_eq!(v["legal"][3]["move"], "4");
+    let pons = json(&ludus(&["game", "--game", "connect4", "--moves", "4444"]));
+    assert_eq!(pons["move_number"], 4);
+    // Four in a column wins for the first player.
+    let won = json(&ludus(&[
+        "game", "--game", "connect4", "--moves", "1212121",
+    ]));
+    assert_eq!(won["terminal"], true);
+    assert_eq!(won["returns"], serde_json::json!([1.0, -1.0]));
+    let ttt = json(&ludus(&["game", "--game", "tictactoe", "--moves", "4,a1"]));
+    assert_eq!(ttt["move_number"], 2);
+    let oth = json(&ludus(&["game", "--game", "othello"]));
+    let first: Vec<&str> = oth["legal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["move"].as_str().unwrap())
+        .collect();
+    assert_eq!(first, ["d3", "c4", "f5", "e6"]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    assert_usage_error(&["game", "--game", "chess"], "unknown game `chess`");
+    assert_usage_error(
+        &["game", "--game", "go:size=25"],
+        "a board size from 5 to 19",
+    );
+    assert_usage_error(
+        &["game", "--game", "go:colour=black"],
+        "unknown parameter `colour`",
+    );
+    assert_usage_error(
+        &["game", "--game", "connect4", "--moves", "4,9"],
+        "cannot read move `9`",
+    );
+    assert_usage_error(
+        &["game", "--game", "connect4", "--moves", "1,1,1,1,1,1,1"],
+        "move 7 (`1`) cannot be played",
+    );
+    assert_usage_error(
+        &["game", "--game", "othello", "--moves", "a1"],
+        "legal moves there: d3 c4 f5 e6",
+    );
+    assert_usage_error(
+        &[
+            "match",
+            "--game",
+            "tictactoe",
+            "--a",
+            "mcts:sims=lots",
+            "--b",
+            "random",
+        ],
+        "bad value `lots`",
+    );
+    assert_usage_error(
+        &[
+            "match",
+            "--game",
+            "tictactoe",
+            "--a",
+            "deepblue",
+            "--b",
+            "random",
+        ],
+        "unknown agent `deepblue`",
+    );
+    assert_usage_error(
+        &[
+            "match", "--game", "othello", "--a", "solver", "--b", "random",
+        ],
+        "only for connect4",
+    );
+    assert_usage_error(
+        &["move", "--game", "go", "--agent", "random", "--moves", "i5"],
+        "cannot read move `i5`",
+    );
+    assert_usage_error(&["perft", "--game", "connect4", "--depth", "0"], "depth");
+    assert_usage_error(&["match", "--games", "0"], "games");
+    assert_usage_error(&["game"], "--game");
+    assert_usage_error(&["fly"], "unrecognized subcommand");
+}
+
+#[test]
+fn alphabeta_never_loses_tictactoe_and_match_reports_a_score() {
+    let v = json(&ludus(&[
+        "match",
+        "--game",
+        "tictactoe",
+        "--a",
+        "alphabeta",
+        "--b",
+        "random",
+        "--games",
+        "40",
+        "--json",
+    ]));
+    assert_eq!(v["games"], 40);
+    assert_eq!(v["losses"], 0, "{v}");
+    assert!(v["wins"].as_u64().unwrap() >= 30, "{v}");
+    let ci = v["score_ci95"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() <= v["score"].as_f64().unwrap());
+}
+
+#[test]
+fn matches_are_reproducible_from_the_seed_whatever_the_threads() {
+    let run = |threads: &str| {
+        let v = json(&ludus(&[
+            "match",
+            "--game",
+            "connect4",
+            "--a",
+            "mcts:sims=30",
+            "--b",
+            "random",
+            "--games",
+            "8",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+            "--json",
+        ]));
+        (
+            v["wins"].clone(),
+            v["draws"].clone(),
+            v["mean_plies"].clone(),
+        )
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn move_answers_one_line_per_position_in_order() {
+    let o = ludus_stdin(
+        &[
+            "move",
+            "--game",
+            "connect4",
+            "--agent",
+            "solver",
+            "--positions",
+            "-",
+        ],
+        // Player to move wins at once in column 1 / must block column 4.
+        "121212 0\n4455 0\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0], "1");
+    assert!(
+        lines[1] == "3" || lines[1] == "6",
+        "must stop the open three: {}",
+        lines[1]
+    );
+}
+
+#[test]
+fn perft_and_bench_report_counts_and_speed() {
+    let o = ludus(&["perft", "--game", "othello", "--depth", "4"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["4", "244"])),
+        "{out}"
+    );
+    let v = json(&ludus(&[
+        "bench",
+        "--game",
+        "tictactoe",
+        "--seconds",
+        "0.2",
+        "--json",
+    ]));
+    assert!(v["plies_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(v["games"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn play_shows_the_board_explains_bad_moves_and_ends() {
+    // Human moves first at tic-tac-toe against alpha-beta: a typo, an illegal move, then quit.
+    let o = ludus_stdin(
+        &[
+            "play",
+            "--game",
+            "tictactoe",
+            "--opponent",
+            "alphabeta",
+            "--first",
+        ],
+        "zz\nb2\nb2\nquit\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("cannot read move `zz`"), "{out}");
+    assert!(out.contains("is not legal here"), "{out}");
+    assert!(out.contains("Game stopped."), "{out}");
+    // Input ending stops the game cleanly too.
+    let o = ludus_stdin(&["play", "--game", "connect4", "--opponent", "random"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
