@@ -55,7 +55,7 @@ fn alphabeta_nodes(c: &mut Criterion) {
     group.throughput(Throughput::Elements(nodes));
     group.bench_function("connect4_start_depth_6", |b| {
         b.iter(|| {
-            agent.new_game();
+            agent.new_game(1);
             let action = agent.select_action(black_box(&state)).unwrap();
             let stats = agent.last_stats().unwrap();
             assert_eq!((stats.depth, stats.nodes), (DEPTH, nodes));

@@ -565,7 +565,8 @@ impl<G: Game, E: Evaluator<G>> Agent<G> for AlphaBetaAgent<G, E> {
         self.search(state).map(|stats| stats.best_action)
     }
 
-    fn new_game(&mut self) {
+    fn new_game(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
         self.tt.clear();
     }
 }

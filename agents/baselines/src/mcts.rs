@@ -403,7 +403,8 @@ impl<G: Game> Agent<G> for MctsAgent<G> {
         self.search(state).map(|stats| stats.best_action)
     }
 
-    fn new_game(&mut self) {
+    fn new_game(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
         self.nodes.clear();
         self.stats = None;
     }

@@ -4,8 +4,8 @@ use ludus_core::{seeded_rng, Action, Agent, AgentError, Game, GameState, LudusRn
 
 /// Plays a legal action chosen uniformly at random.
 ///
-/// The generator is seeded at construction and never reseeded (not even by
-/// [`Agent::new_game`]), so a whole match is reproducible from the seed.
+/// The generator is seeded at construction and reseeded by [`Agent::new_game`], so each game is
+/// reproducible from its seed.
 #[derive(Debug, Clone)]
 pub struct RandomAgent<G: Game> {
     game: G,
@@ -38,5 +38,9 @@ impl<G: Game> Agent<G> for RandomAgent<G> {
         state
             .random_legal_action(&mut self.rng, &mut self.scratch)
             .ok_or(AgentError::NoLegalAction)
+    }
+
+    fn new_game(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
     }
 }

@@ -53,7 +53,7 @@ fn random_games<G: Game>(game: &G, seed: u64, games: usize) -> Vec<Vec<Action>> 
     let mut a = RandomAgent::new(game.clone(), seed);
     let mut b = RandomAgent::new(game.clone(), derive_seed(seed, 1));
     (0..games)
-        .map(|_| common::play(game, &mut [&mut a, &mut b]).1)
+        .map(|i| common::play(game, &mut [&mut a, &mut b], derive_seed(seed, i as u64)).1)
         .collect()
 }
 
@@ -254,7 +254,7 @@ fn alphabeta_at_depth_9_never_loses_tictactoe() {
     for seed in 0..10 {
         let mut x = alphabeta(TicTacToe, 9, ZeroEvaluator, seed);
         let mut o = alphabeta(TicTacToe, 9, ZeroEvaluator, seed + 100);
-        let (end, moves) = common::play(&TicTacToe, &mut [&mut x, &mut o]);
+        let (end, moves) = common::play(&TicTacToe, &mut [&mut x, &mut o], seed);
         assert_eq!(TicTacToe.returns(&end), [0.0, 0.0], "{moves:?}");
         openings.insert(moves[..2].to_vec());
     }

@@ -73,7 +73,11 @@ impl Agent<ConnectFour> for SolverAgent {
         Ok(best[self.rng.random_range(0..best.len())])
     }
 
-    // The transposition table holds bounds that stay true in every game, so `new_game` keeps it.
+    /// Reseeds the tie-breaking generator. The transposition table holds bounds that stay true
+    /// in every game and cannot change which moves are optimal, so it is kept.
+    fn new_game(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
+    }
 }
 
 #[cfg(test)]

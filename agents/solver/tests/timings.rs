@@ -35,6 +35,7 @@ fn time_set(solver: &mut Solver, label: &str, file: &str, count: usize) {
     let text = shared_file(file);
     let mut total_secs = 0.0;
     let mut max_secs: f64 = 0.0;
+    let mut slowest = String::new();
     let mut total_nodes = 0;
     let mut n = 0;
     for line in text.lines().take(count) {
@@ -48,17 +49,21 @@ fn time_set(solver: &mut Solver, label: &str, file: &str, count: usize) {
         let secs = start.elapsed().as_secs_f64();
         assert_eq!(got, score, "{file}: {moves}");
         total_secs += secs;
-        max_secs = max_secs.max(secs);
+        if secs > max_secs {
+            max_secs = secs;
+            slowest = moves.to_string();
+        }
         total_nodes += solver.nodes();
         n += 1;
     }
     let n_f = n as f64;
     println!(
-        "{label:<17} {file:<11} n={n:<4} mean {:>10.3} ms  max {:>10.3} ms  mean nodes {:>12.0}  {:>6.2} Mnodes/s",
+        "{label:<17} {file:<11} n={n:<4} mean {:>10.3} ms  max {:>10.3} ms  mean nodes {:>12.0}  {:>6.2} Mnodes/s  slowest {slowest} ({} stones)",
         1e3 * total_secs / n_f,
         1e3 * max_secs,
         total_nodes as f64 / n_f,
         total_nodes as f64 / total_secs / 1e6,
+        slowest.len(),
     );
 }
 

@@ -36,6 +36,8 @@ impl<G: Game> Agent<G> for HumanAgent<G> {
         "human".into()
     }
 
+    fn new_game(&mut self, _seed: u64) {}
+
     fn select_action(&mut self, state: &G::State) -> Result<Action, AgentError> {
         if state.is_terminal() {
             return Err(AgentError::NoLegalAction);

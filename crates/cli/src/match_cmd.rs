@@ -1,8 +1,8 @@
 //! `ludus match`: two agents play N games with alternating seats, in parallel.
 //!
-//! Game `i` is fully determined by `(seed, i)`: agents are built fresh for each game with seeds
-//! derived from both, so results do not depend on the number of threads or their timing (except
-//! for agents with time limits).
+//! Game `i` is fully determined by `(seed, i)`: each thread builds its two agents once and
+//! reseeds them before every game (`Agent::new_game`) with seeds derived from both, so results do
+//! not depend on the number of threads or their timing (except for agents with time limits).
 
 use std::{
     sync::{
@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use ludus_core::{derive_seed, GameState};
+use ludus_core::{derive_seed, Agent, GameState};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
@@ -100,12 +100,22 @@ impl GameVisitor for Match {
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|| {
+                    let agents = build_agent(&game, &args.a, 0)
+                        .and_then(|a| Ok((a, build_agent(&game, &args.b, 0)?)));
+                    let (mut a, mut b) = match agents {
+                        Ok(pair) => pair,
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            first_error.lock().expect("error lock").get_or_insert(e);
+                            return;
+                        }
+                    };
                     while !failed.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= games {
                             break;
                         }
-                        match play_one(&game, &args, i) {
+                        match play_one(&game, &mut *a, &mut *b, args.seed, i) {
                             Ok(outcome) => {
                                 let mut all = results.lock().expect("results lock");
                                 all[i] = Some(outcome);
@@ -142,16 +152,18 @@ impl GameVisitor for Match {
     }
 }
 
-fn play_one<G: RegisteredGame>(game: &G, args: &Args, i: usize) -> anyhow::Result<Outcome> {
+/// Plays game `i` (A moves first when `i` is even) and reports it from A's side.
+fn play_one<'a, G: RegisteredGame>(
+    game: &G,
+    a: &'a mut dyn Agent<G>,
+    b: &'a mut dyn Agent<G>,
+    seed: u64,
+    i: usize,
+) -> anyhow::Result<Outcome> {
     let a_first = i % 2 == 0;
-    let seed_a = derive_seed(args.seed, 2 * i as u64);
-    let seed_b = derive_seed(args.seed, 2 * i as u64 + 1);
-    let a = build_agent(game, &args.a, seed_a)?;
-    let b = build_agent(game, &args.b, seed_b)?;
+    a.new_game(derive_seed(seed, 2 * i as u64));
+    b.new_game(derive_seed(seed, 2 * i as u64 + 1));
     let mut seats = if a_first { [a, b] } else { [b, a] };
-    for agent in seats.iter_mut() {
-        agent.new_game();
-    }
     let mut state = game.initial_state();
     while !state.is_terminal() {
         let mover = state.to_play();

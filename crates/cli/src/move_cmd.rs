@@ -99,16 +99,26 @@ impl GameVisitor for ChooseMove {
         let start = Instant::now();
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= states.len() {
-                        break;
-                    }
-                    let result = build_agent(&game, &args.agent, derive_seed(args.seed, i as u64))
-                        .and_then(|mut agent| Ok(agent.select_action(&states[i])?))
+                scope.spawn(|| {
+                    // One agent per thread, reseeded per position: caches (a solver's table)
+                    // carry over, choices depend only on the seed and the line number.
+                    let mut agent = build_agent(&game, &args.agent, args.seed);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= states.len() {
+                            break;
+                        }
+                        let result = match agent.as_mut() {
+                            Ok(agent) => {
+                                agent.new_game(derive_seed(args.seed, i as u64));
+                                agent.select_action(&states[i]).map_err(anyhow::Error::from)
+                            }
+                            Err(e) => Err(anyhow::anyhow!("{e:#}")),
+                        }
                         .map(|a| game.action_to_string(a))
                         .with_context(|| format!("position on line {}", i + 1));
-                    chosen.lock().expect("results lock")[i] = Some(result);
+                        chosen.lock().expect("results lock")[i] = Some(result);
+                    }
                 });
             }
         });

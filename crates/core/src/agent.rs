@@ -15,9 +15,12 @@ pub trait Agent<G: Game>: Send {
     /// network failed). Never returns an illegal action.
     fn select_action(&mut self, state: &G::State) -> Result<Action, AgentError>;
 
-    /// Called before each new game, so agents that keep per-game state (a search tree, a
-    /// recurrent state) can drop it.
-    fn new_game(&mut self) {}
+    /// Called before each game with that game's seed. The agent reseeds its generator from it and
+    /// drops per-game state (a search tree, a recurrent state), so that a game depends only on
+    /// its seed — not on which games the same agent played before — and a match played by
+    /// reused agents on any number of threads is reproducible. Caches whose content cannot
+    /// change a decision (a solver's table of proven bounds) may be kept.
+    fn new_game(&mut self, seed: u64);
 }
 
 /// Why an agent produced no move.

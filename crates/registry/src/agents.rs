@@ -106,13 +106,15 @@ pub fn agent_from_spec<G: RegisteredGame>(
 mod tests {
     use super::*;
     use ludus_connect4::ConnectFour;
-    use ludus_core::{Game, GameState};
+    use ludus_core::GameState;
     use ludus_tictactoe::TicTacToe;
 
     #[test]
     fn builds_every_agent_and_they_play_legal_moves() {
         let game = ConnectFour;
-        let state = game.play_moves(&["4", "4", "3"]).unwrap();
+        // A Middle-Easy benchmark position (23 stones), which the solver answers at once.
+        let state =
+            ludus_connect4::ConnectFourState::from_moves("52753311433677442422121").unwrap();
         for spec in [
             "random",
             "mcts:sims=50",

@@ -4,10 +4,15 @@
 
 use ludus_core::{Action, Agent, Game, GameState};
 
-/// Plays one game, `agents[p]` moving for player `p`; returns the final state and the moves.
-pub fn play<G: Game>(game: &G, agents: &mut [&mut dyn Agent<G>; 2]) -> (G::State, Vec<Action>) {
-    for agent in agents.iter_mut() {
-        agent.new_game();
+/// Plays game number `index`, `agents[p]` moving for player `p` (each reseeded from `index` and
+/// its seat); returns the final state and the moves.
+pub fn play<G: Game>(
+    game: &G,
+    agents: &mut [&mut dyn Agent<G>; 2],
+    index: u64,
+) -> (G::State, Vec<Action>) {
+    for (seat, agent) in agents.iter_mut().enumerate() {
+        agent.new_game(ludus_core::derive_seed(index, seat as u64));
     }
     let mut state = game.initial_state();
     let mut moves = Vec::new();
@@ -39,9 +44,9 @@ pub fn match_record<G: Game>(
     for i in 0..games {
         let hero_seat = i % 2;
         let (end, moves) = if hero_seat == 0 {
-            play(game, &mut [&mut *hero, &mut *villain])
+            play(game, &mut [&mut *hero, &mut *villain], i as u64)
         } else {
-            play(game, &mut [&mut *villain, &mut *hero])
+            play(game, &mut [&mut *villain, &mut *hero], i as u64)
         };
         let r = end.player_return(hero_seat);
         let slot = if r > 0.0 {
