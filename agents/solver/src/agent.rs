@@ -4,6 +4,8 @@ use ludus_connect4::{ConnectFour, ConnectFourState};
 use ludus_core::{seeded_rng, Action, Agent, AgentError, LudusRng};
 use rand::Rng;
 
+use ludus_baselines::{AlphaBetaAgent, AlphaBetaConfig, DefaultEvaluator};
+
 use crate::{Position, Solver};
 
 impl From<&ConnectFourState> for Position {
@@ -20,8 +22,15 @@ impl From<&ConnectFourState> for Position {
 ///
 /// Maximising the exact score rather than only the outcome makes it win as fast as possible, lose
 /// as slowly as possible (giving a fallible opponent the most chances to go wrong), and never
-/// dawdle in a won position. Moves from boards with 10 or more stones take at most seconds; there
-/// is no opening book, so the first moves of a game from the empty board take minutes each.
+/// dawdle in a won position. A move costs one exact solve plus one null-window search per
+/// column: at most seconds once 10 or more stones are down. There is no opening book, and
+/// solving a board with only a few stones takes minutes (a 2-stone board alone 1–2 minutes), so
+/// each move gets a **node budget** ([`SolverAgent::DEFAULT_NODE_BUDGET`], about 3 s): when the
+/// solve does not finish within it, the agent plays the move of a depth-10 alpha-beta search
+/// with the Connect Four heuristic instead, and [`SolverAgent::fallback_moves`] counts it. In
+/// practice that happens only in the first few moves of a game from the empty board; with
+/// [`SolverAgent::with_node_budget`]`(None)` every move is perfect, however long it takes. The
+/// budget counts nodes, not time, so games stay reproducible from the seed.
 ///
 /// ```
 /// use ludus_connect4::ConnectFourState;
@@ -35,6 +44,9 @@ impl From<&ConnectFourState> for Position {
 pub struct SolverAgent {
     solver: Solver,
     rng: LudusRng,
+    node_budget: Option<u64>,
+    fallback: AlphaBetaAgent<ConnectFour>,
+    fallback_moves: u64,
 }
 
 impl SolverAgent {
@@ -46,10 +58,41 @@ impl SolverAgent {
 
     /// As [`SolverAgent::new`], with a `tt_megabytes` MiB transposition table.
     pub fn with_table(seed: u64, tt_megabytes: usize) -> Self {
+        let config = AlphaBetaConfig {
+            depth: Some(Self::FALLBACK_DEPTH),
+            max_time: None,
+        };
         Self {
             solver: Solver::new(tt_megabytes),
             rng: seeded_rng(seed),
+            node_budget: Some(Self::DEFAULT_NODE_BUDGET),
+            fallback: AlphaBetaAgent::new(
+                ConnectFour,
+                config,
+                ConnectFour::default_evaluator(),
+                seed,
+            ),
+            fallback_moves: 0,
         }
+    }
+
+    /// Nodes the solver may search per move before the agent falls back to alpha-beta: about
+    /// 3 s at the solver's 6–7 M nodes/s, enough for every position with 10 or more stones in
+    /// Pons' benchmark sets.
+    pub const DEFAULT_NODE_BUDGET: u64 = 20_000_000;
+
+    /// Depth of the fallback alpha-beta search (about 0.1–0.5 s a move).
+    pub const FALLBACK_DEPTH: u32 = 10;
+
+    /// Sets the per-move node budget; `None` solves every position exactly, however long.
+    pub fn with_node_budget(mut self, budget: Option<u64>) -> Self {
+        self.node_budget = budget;
+        self
+    }
+
+    /// How many moves so far came from the fallback search rather than the solver.
+    pub fn fallback_moves(&self) -> u64 {
+        self.fallback_moves
     }
 
     /// The solver, for its node counter or to analyse positions with the same table.
@@ -66,7 +109,17 @@ impl Agent<ConnectFour> for SolverAgent {
     /// # Errors
     /// [`AgentError::NoLegalAction`] on a finished game.
     fn select_action(&mut self, state: &ConnectFourState) -> Result<Action, AgentError> {
-        let best = self.solver.best_moves(&Position::from(state));
+        let pos = Position::from(state);
+        let best = match self.node_budget {
+            None => self.solver.best_moves(&pos),
+            Some(budget) => match self.solver.best_moves_within(&pos, budget) {
+                Some(best) => best,
+                None => {
+                    self.fallback_moves += 1;
+                    return self.fallback.select_action(state);
+                }
+            },
+        };
         if best.is_empty() {
             return Err(AgentError::NoLegalAction);
         }
@@ -77,6 +130,7 @@ impl Agent<ConnectFour> for SolverAgent {
     /// in every game and cannot change which moves are optimal, so it is kept.
     fn new_game(&mut self, seed: u64) {
         self.rng = seeded_rng(seed);
+        self.fallback.new_game(seed);
     }
 }
 
@@ -141,6 +195,14 @@ mod tests {
         assert_eq!(picks(5), picks(5));
         let many = picks(5);
         assert!(many.iter().any(|&a| a != many[0]), "{many:?}");
+        // `new_game` reseeds: a reused agent repeats a fresh agent's choices.
+        let mut reused = SolverAgent::with_table(9, 1);
+        reused.select_action(&state).unwrap();
+        reused.new_game(5);
+        let again: Vec<_> = (0..16)
+            .map(|_| reused.select_action(&state).unwrap())
+            .collect();
+        assert_eq!(again, many);
     }
 
     #[test]
@@ -159,5 +221,18 @@ mod tests {
         assert_eq!(game.returns(&state)[mover], 1.0);
         // A +1 win comes with the mover's 21st stone: the board is full.
         assert_eq!(state.num_moves(), 41);
+    }
+
+    #[test]
+    fn falls_back_to_alpha_beta_when_the_budget_runs_out() {
+        let mut agent = SolverAgent::with_table(5, 4).with_node_budget(Some(50_000));
+        let empty = ConnectFourState::from_moves("").unwrap();
+        let a = agent.select_action(&empty).unwrap();
+        assert!(empty.is_legal(a));
+        assert_eq!(agent.fallback_moves(), 1);
+        // A position it can solve within the budget is played perfectly, without fallback.
+        let won = ConnectFourState::from_moves("112233").unwrap();
+        assert_eq!(agent.select_action(&won), Ok(3));
+        assert_eq!(agent.fallback_moves(), 1);
     }
 }

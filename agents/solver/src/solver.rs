@@ -61,8 +61,13 @@ impl MoveOrder {
 ///
 /// The transposition table is allocated once and kept between calls: its entries are bounds that
 /// hold whatever position is searched, so analysing related positions (a game, the children of a
-/// position) gets faster as it fills. Positions with 10 or more stones solve in well under a
-/// second; near-empty boards can take minutes (there is no opening book).
+/// position) gets faster as it fills.
+///
+/// Speed (release build, one core, table cleared before each position; all 1,000 positions of
+/// each of Pons' sets): positions with 14 or more stones take milliseconds (Middle-Medium: mean
+/// 6 ms, max 0.17 s), positions with 10–13 stones at most about 5 s (Beginning-Medium: mean
+/// 0.18 s), and boards with fewer than about 8 stones from seconds to minutes, as there is no
+/// opening book. The search visits about 6–7 million nodes per second.
 ///
 /// ```
 /// use ludus_solver::{Position, Solver};
@@ -76,6 +81,11 @@ impl MoveOrder {
 pub struct Solver {
     table: TranspositionTable,
     nodes: u64,
+    /// The search gives up once `nodes` reaches this (see [`Solver::best_moves_within`]).
+    node_limit: u64,
+    /// Set when a search hit `node_limit`; its results are then meaningless and nothing from it
+    /// was stored in the table.
+    aborted: bool,
 }
 
 impl Default for Solver {
@@ -96,6 +106,8 @@ impl Solver {
         Self {
             table: TranspositionTable::with_megabytes(tt_megabytes),
             nodes: 0,
+            node_limit: u64::MAX,
+            aborted: false,
         }
     }
 
@@ -183,6 +195,19 @@ impl Solver {
             .collect()
     }
 
+    /// [`Solver::best_moves`] within a budget of `max_nodes` searched nodes, or `None` when the
+    /// budget runs out first. The budget counts nodes, not time, so the answer is reproducible;
+    /// what an abandoned search proved stays in the table and speeds up later searches, and
+    /// nothing unproven is ever stored.
+    pub fn best_moves_within(&mut self, pos: &Position, max_nodes: u64) -> Option<Vec<usize>> {
+        self.node_limit = self.nodes.saturating_add(max_nodes);
+        self.aborted = false;
+        let best = self.best_moves(pos);
+        self.node_limit = u64::MAX;
+        let aborted = std::mem::replace(&mut self.aborted, false);
+        (!aborted).then_some(best)
+    }
+
     /// Whether the score of `pos` (not finished) is at most `bound`.
     fn score_at_most(&mut self, pos: &Position, bound: i32) -> bool {
         let moves = pos.num_moves() as i32;
@@ -216,7 +241,7 @@ impl Solver {
         } else {
             (-(N - moves) / 2, immediate_win_score(moves))
         };
-        while lo < hi {
+        while lo < hi && !self.aborted {
             let mut probe = lo + (hi - lo) / 2;
             if probe <= 0 && lo / 2 < probe {
                 probe = lo / 2;
@@ -242,6 +267,12 @@ impl Solver {
     fn negamax(&mut self, pos: &Position, mut alpha: i32, mut beta: i32) -> i32 {
         debug_assert!(alpha < beta);
         debug_assert!(!pos.can_win_next());
+        if self.nodes >= self.node_limit {
+            self.aborted = true;
+        }
+        if self.aborted {
+            return 0;
+        }
         self.nodes += 1;
         let moves = pos.num_moves() as i32;
 
@@ -300,6 +331,9 @@ impl Solver {
             let mut child = *pos;
             child.play_cell(cell);
             let score = -self.negamax(&child, -beta, -alpha);
+            if self.aborted {
+                return 0;
+            }
             if score >= beta {
                 self.table.put(key, Bound::Lower(score));
                 return score;
@@ -424,5 +458,23 @@ mod tests {
             assert_eq!(small.solve(&pos), large.solve(&pos));
             checked += 1;
         }
+    }
+
+    #[test]
+    fn a_search_cut_short_by_its_budget_answers_none_and_leaves_the_table_sound() {
+        let mut solver = Solver::new(4);
+        // A 3-stone board needs tens of millions of nodes: 10 000 is far too few.
+        let early = Position::from_moves("443").unwrap();
+        assert_eq!(solver.best_moves_within(&early, 10_000), None);
+        // Whatever was stored before the cut-off is proven: later answers are still exact.
+        let pos = Position::from_moves("2252576253462244111563365343671351441").unwrap();
+        assert_eq!(solver.solve(&pos), -1);
+        let mid = Position::from_moves("52753311433677442422121").unwrap();
+        let mut fresh = Solver::new(4);
+        assert_eq!(
+            solver.best_moves_within(&mid, 10_000_000),
+            Some(fresh.best_moves(&mid))
+        );
+        assert_eq!(solver.solve(&mid), fresh.solve(&mid));
     }
 }

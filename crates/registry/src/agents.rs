@@ -5,7 +5,7 @@ use crate::{parse_duration, RegisteredGame, RegistryError};
 
 /// The accepted agent specs, for help texts and error messages.
 pub const AGENT_FORMS: &str = "random, mcts[:sims=N][:c=X][:time=DUR], \
-alphabeta[:depth=N][:time=DUR], solver (connect4)";
+alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4)";
 
 /// Builds the agent named by `text` for `game`, seeded with `seed`.
 ///
@@ -14,7 +14,7 @@ alphabeta[:depth=N][:time=DUR], solver (connect4)";
 /// | `random` | uniform over legal moves |
 /// | `mcts[:sims=N][:c=X][:time=DUR]` | UCT with random rollouts, N simulations (default 1000) |
 /// | `alphabeta[:depth=N][:time=DUR]` | negamax, iterative deepening, the game's evaluation (default depth: 9 tic-tac-toe, 3 Go, 6 otherwise) |
-/// | `solver` | Connect Four perfect play |
+/// | `solver[:nodes=N\|unlimited]` | Connect Four perfect play (alpha-beta where a solve exceeds N nodes, default 20 M) |
 ///
 /// # Errors
 /// Unknown names or parameters, bad values, or an agent that does not exist for this game.
@@ -82,8 +82,20 @@ pub fn agent_from_spec<G: RegisteredGame>(
             ))
         }
         "solver" | "perfect" => {
-            spec.finish(&[])?;
-            game.solver_agent(seed).ok_or_else(|| {
+            let budget = match spec.take::<String>("nodes", "a node count or `unlimited`")? {
+                None => Some(ludus_solver::SolverAgent::DEFAULT_NODE_BUDGET),
+                Some(v) if v == "unlimited" => None,
+                Some(v) => Some(v.parse::<u64>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                    SpecError::BadValue {
+                        spec: text.to_string(),
+                        key: "nodes".into(),
+                        value: v.clone(),
+                        expected: "a node count ≥ 1 or `unlimited`".into(),
+                    }
+                })?),
+            };
+            spec.finish(&["nodes"])?;
+            game.solver_agent(seed, budget).ok_or_else(|| {
                 RegistryError::Unsupported(format!(
                     "the solver agent exists only for connect4, not for {}",
                     game.name()

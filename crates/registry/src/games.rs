@@ -13,8 +13,9 @@ pub const GAME_FORMS: &str = "tictactoe, connect4, othello, go[:size=5..19][:kom
 /// A game that the registry knows how to build agents for. Implemented for every game in `envs/`;
 /// the alpha-beta evaluation and default depth come from [`DefaultEvaluator`].
 pub trait RegisteredGame: Game + DefaultEvaluator {
-    /// The perfect-play agent, for games that have one.
-    fn solver_agent(&self, _seed: u64) -> Option<Box<dyn Agent<Self>>> {
+    /// The perfect-play agent, for games that have one, searching at most `node_budget` nodes
+    /// per move before it falls back to a heuristic search (`None`: no limit).
+    fn solver_agent(&self, _seed: u64, _node_budget: Option<u64>) -> Option<Box<dyn Agent<Self>>> {
         None
     }
 }
@@ -99,8 +100,10 @@ pub fn game_from_spec(text: &str) -> Result<AnyGame, RegistryError> {
 impl RegisteredGame for TicTacToe {}
 
 impl RegisteredGame for ConnectFour {
-    fn solver_agent(&self, seed: u64) -> Option<Box<dyn Agent<Self>>> {
-        Some(Box::new(ludus_solver::SolverAgent::new(seed)))
+    fn solver_agent(&self, seed: u64, node_budget: Option<u64>) -> Option<Box<dyn Agent<Self>>> {
+        Some(Box::new(
+            ludus_solver::SolverAgent::new(seed).with_node_budget(node_budget),
+        ))
     }
 }
 

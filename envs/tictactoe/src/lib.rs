@@ -71,6 +71,25 @@ const LINES: [u16; 8] = [
 /// Zobrist keys: `KEYS[player * 9 + cell]`, then the O-to-move key at index 18.
 const KEYS: [u64; 2 * CELLS + 1] = zobrist_keys(0x7177_7AC7_0E00);
 const O_TO_MOVE: usize = 2 * CELLS;
+
+/// `NTH_EMPTY[empty][k]` is the `k`-th cell set in the 9-bit set `empty`: one lookup instead of
+/// a loop whose trip count (and so a branch) changes with every random move.
+const NTH_EMPTY: [[u8; CELLS]; 1 << CELLS] = {
+    let mut table = [[0u8; CELLS]; 1 << CELLS];
+    let mut set = 0;
+    while set < 1 << CELLS {
+        let (mut cell, mut k) = (0, 0);
+        while cell < CELLS {
+            if set & (1 << cell) != 0 {
+                table[set][k] = cell as u8;
+                k += 1;
+            }
+            cell += 1;
+        }
+        set += 1;
+    }
+    table
+};
 const EXPECTED_CELL: &str =
     "a cell a1–c3 (column letter a–c, then row number 1–3 counted from the top)";
 
@@ -205,15 +224,14 @@ impl GameState for TicTacToeState {
         if self.won {
             return None;
         }
-        let mut empty = self.empty_cells();
+        let empty = self.empty_cells();
         let count = empty.count_ones();
         if count == 0 {
             return None;
         }
-        for _ in 0..rng.random_range(0..count) {
-            empty &= empty - 1;
-        }
-        Some(empty.trailing_zeros() as usize)
+        Some(usize::from(
+            NTH_EMPTY[usize::from(empty)][rng.random_range(0..count) as usize],
+        ))
     }
 }
 
