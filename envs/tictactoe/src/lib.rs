@@ -57,8 +57,9 @@ use serde::{Deserialize, Serialize};
 const CELLS: usize = 9;
 /// The bits of the nine cells.
 const FULL: u16 = (1 << CELLS) - 1;
-/// The eight lines of three: rows, columns, diagonals.
-const LINES: [u16; 8] = [
+/// The eight lines of three: rows, columns, diagonals, as bit sets over cells `row * 3 + col`
+/// (public for evaluators).
+pub const LINES: [u16; 8] = [
     0b000_000_111,
     0b000_111_000,
     0b111_000_000,

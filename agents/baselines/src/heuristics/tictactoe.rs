@@ -9,21 +9,9 @@
 //! every line and plays perfectly whatever the evaluation.
 
 use ludus_core::GameState;
-use ludus_tictactoe::{TicTacToe, TicTacToeState};
+use ludus_tictactoe::{TicTacToe, TicTacToeState, LINES};
 
 use crate::{heuristics::squash, Evaluator};
-
-/// The eight lines of three, as bit sets over cells `row * 3 + col`.
-const LINES: [u16; 8] = [
-    0b000_000_111,
-    0b000_111_000,
-    0b111_000_000,
-    0b001_001_001,
-    0b010_010_010,
-    0b100_100_100,
-    0b100_010_001,
-    0b001_010_100,
-];
 
 /// The default tic-tac-toe evaluation (see the module documentation).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
