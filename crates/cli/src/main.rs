@@ -28,7 +28,7 @@ struct Cli {
 const AFTER_HELP: &str = "\
 Games:  tictactoe, connect4, othello, go[:size=5..19][:komi=K][:max_moves=N]
 Agents: random, mcts[:sims=N][:c=X][:time=DUR], alphabeta[:depth=N][:time=DUR],
-        solver (connect4), human
+        solver[:nodes=N|unlimited] (connect4), human
 
 Examples:
   ludus match --game connect4 --a alphabeta --b mcts:sims=1000 --games 20

@@ -24,6 +24,50 @@ pub(crate) const MAX_POINTS: usize = (MAX_SIZE + 2) * (MAX_SIZE + 1);
 const WORDS: usize = MAX_POINTS.div_ceil(64);
 type Bits = [u64; WORDS];
 
+/// `RECIPROCALS[d] = ⌈2¹⁶ / d⌉`, so that `q / d` is `(q × RECIPROCALS[d]) >> 16` for every
+/// divisor used here (a board side or padded width, `d ≤ 20`) and every `q < MAX_POINTS`.
+/// Why exact: with `e = RECIPROCALS[d] × d − 2¹⁶ < d`, the product is `2¹⁶ × (q / d) + q × e / d`
+/// (real division), and `q × e < 420 × 20 < 2¹⁶` keeps the excess below `2¹⁶ / d`, which is the
+/// least distance from `2¹⁶ × q / d` up to the next multiple of `2¹⁶` when `q / d` is not whole.
+///
+/// Converting between actions and points happens twice a ply, and a hardware division by a
+/// runtime divisor cost more there than the rest of the conversion.
+const RECIPROCALS: [u32; MAX_SIZE + 2] = {
+    let mut table = [0; MAX_SIZE + 2];
+    let mut d = 1;
+    while d < table.len() {
+        table[d] = (1u32 << 16).div_ceil(d as u32);
+        d += 1;
+    }
+    table
+};
+
+/// `q / d` for a divisor `d ≤ 20` and `q < MAX_POINTS`, by multiplication (see [`RECIPROCALS`]).
+#[inline]
+fn divide(q: usize, d: usize) -> usize {
+    (q * RECIPROCALS[d] as usize) >> 16
+}
+
+/// Words of the superko history's Bloom filter (512 bits: small next to the board arrays, so
+/// clones stay cheap).
+const FILTER_WORDS: usize = 8;
+
+/// The two filter bits of a board hash: its top two 9-bit fields (Zobrist hashes are uniform
+/// in every bit). Two probes keep false positives at about 5–15 % for the 60–120 boards of a
+/// 9×9 game, against 11–21 % for one.
+#[inline]
+fn filter_bits(hash: u64) -> [usize; 2] {
+    [(hash >> 55) as usize, (hash >> 46) as usize & 511]
+}
+
+/// Adds a board hash to a history filter.
+#[inline]
+fn filter_insert(filter: &mut [u64; FILTER_WORDS], hash: u64) {
+    for b in filter_bits(hash) {
+        set_bit(filter, b);
+    }
+}
+
 /// Zobrist keys of a stone: `STONE_KEYS[colour × MAX_POINTS + point]`.
 const STONE_KEYS: [u64; 2 * MAX_POINTS] = zobrist_keys(0x0060_5EED);
 /// Keys for the rest of the position hash: White to move, one pass, two passes, move number.
@@ -85,12 +129,12 @@ fn stone_key(colour: u8, point: usize) -> u64 {
 }
 
 #[inline]
-fn bit(bits: &Bits, p: usize) -> bool {
+fn bit(bits: &[u64], p: usize) -> bool {
     bits[p / 64] >> (p % 64) & 1 != 0
 }
 
 #[inline]
-fn set_bit(bits: &mut Bits, p: usize) {
+fn set_bit(bits: &mut [u64], p: usize) {
     bits[p / 64] |= 1 << (p % 64);
 }
 
@@ -100,27 +144,65 @@ fn clear_bit(bits: &mut Bits, p: usize) {
 }
 
 /// Position of the `k`-th set bit (from 0) of `words`; `k` must be below their popcount.
+///
+/// The word is found without branches too (see [`select_in_word`]): the words whose running
+/// popcount is at most `k` are the ones before it.
 #[inline]
-fn select_bit(words: &[u64], mut k: u32) -> usize {
-    for (i, &word) in words.iter().enumerate() {
-        let ones = word.count_ones();
-        if k < ones {
-            // Binary search within the word by halves.
-            let (mut w, mut pos, mut half) = (word, 0, 32);
-            while half > 0 {
-                let low = (w & ((1u64 << half) - 1)).count_ones();
-                if k >= low {
-                    k -= low;
-                    w >>= half;
-                    pos += half;
-                }
-                half /= 2;
-            }
-            return i * 64 + pos as usize;
-        }
-        k -= ones;
+fn select_bit(words: &[u64], k: u32) -> usize {
+    let (mut index, mut before, mut total) = (0, 0, 0);
+    for &word in words {
+        total += word.count_ones();
+        let passed = total <= k;
+        index += usize::from(passed);
+        before = if passed { total } else { before };
     }
-    unreachable!("select_bit: k exceeds the number of set bits")
+    assert!(index < words.len(), "select_bit: k exceeds the number of set bits");
+    index * 64 + select_in_word(words[index], k - before)
+}
+
+/// `SELECT_IN_BYTE[byte × 8 + k]`: the position of the `k`-th set bit of `byte` (0 when there
+/// is none; never read then).
+const SELECT_IN_BYTE: [u8; 256 * 8] = {
+    let mut table = [0; 256 * 8];
+    let mut byte = 0;
+    while byte < 256 {
+        let (mut pos, mut k) = (0, 0);
+        while pos < 8 {
+            if byte >> pos & 1 != 0 {
+                table[byte * 8 + k] = pos as u8;
+                k += 1;
+            }
+            pos += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// Position of the `k`-th set bit of `word` (`k` below its popcount), without branches: the
+/// sampler's `k` is random, so any branch on it would be mispredicted about half the time.
+/// Bytewise popcounts are summed into running totals by one multiplication; the bytes whose
+/// running total is at most `k` (found by a bytewise subtraction) precede the wanted bit's
+/// byte, and a table finds the bit within that byte.
+#[inline]
+fn select_in_word(word: u64, k: u32) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Popcount of each byte (each at most 8).
+    let mut counts = word - (word >> 1 & 0x5555_5555_5555_5555);
+    counts = (counts & 0x3333_3333_3333_3333) + (counts >> 2 & 0x3333_3333_3333_3333);
+    counts = (counts + (counts >> 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // Byte i: the set bits in bytes 0..=i (at most 64, so no byte overflows).
+    let running = counts.wrapping_mul(ONES);
+    // Byte i's high bit stays set iff k ≥ running total i (both below 128, so no borrow
+    // crosses bytes); their number is the index of the byte holding the k-th bit.
+    let at_most_k = ((u64::from(k) * ONES | HIGHS) - running) & HIGHS;
+    let byte = ((at_most_k >> 7).wrapping_mul(ONES) >> 56) as usize;
+    // Set bits in the bytes below it: running total `byte − 1`, or 0 for byte 0.
+    let below = ((running << 8) >> (8 * byte)) as u8;
+    let rank = k as usize - usize::from(below);
+    let bits = (word >> (8 * byte)) as u8;
+    8 * byte + usize::from(SELECT_IN_BYTE[usize::from(bits) * 8 + rank])
 }
 
 /// A Go position: the board with its chains, the player to move, consecutive passes, prisoners,
@@ -152,6 +234,10 @@ pub struct GoState {
     captured_here: [Bits; 2],
     /// Board hash after every stone placed so far, oldest first. Superko makes these distinct.
     history: Vec<u64>,
+    /// A Bloom filter of `history`: the two bits of [`filter_bits`] are set for every entry. A
+    /// board with either bit clear was never seen, which settles most superko checks without
+    /// scanning the history.
+    seen_filter: [u64; FILTER_WORDS],
     /// Zobrist hash of the stones on the board.
     board_hash: u64,
     /// An order-sensitive digest of `history`, so that the position hash covers it.
@@ -179,6 +265,7 @@ impl GoState {
             empty: [0; WORDS],
             captured_here: [[0; WORDS]; 2],
             history: Vec::new(),
+            seen_filter: [0; FILTER_WORDS],
             board_hash: 0,
             history_digest: 0,
             move_number: 0,
@@ -320,13 +407,13 @@ impl GoState {
     /// `row × N + col` → `(row + 1) × W + col`, which is `action + row + W`.
     #[inline]
     fn action_point(&self, action: Action) -> usize {
-        action + action / usize::from(self.size) + self.width()
+        action + divide(action, usize::from(self.size)) + self.width()
     }
 
     #[inline]
     fn point_action(&self, p: usize) -> Action {
         let q = p - self.width();
-        q - q / self.width()
+        q - divide(q, self.width())
     }
 
     #[inline]
@@ -350,42 +437,59 @@ impl GoState {
     /// Whether a stone of colour `c` placed on `p` would have a liberty after captures, judged
     /// from one neighbour: an empty point, an own chain with another liberty, or an opposing
     /// chain that the stone captures (its last liberty is `p`).
+    ///
+    /// Computed without branches: neighbour colours are as good as random in playouts, so a
+    /// `match` on them was mispredicted often. The chain record is read even for an empty or
+    /// off-board point, where `root` holds a stale (but in-range) point and the result is
+    /// masked out.
     #[inline]
     fn breathes_through(&self, n: usize, c: u8) -> bool {
-        match self.colour[n] {
-            EMPTY => true,
-            EDGE => false,
-            own if own == c => !chain::in_atari(self.chain_of(n)),
-            _ => chain::in_atari(self.chain_of(n)),
-        }
+        let colour = self.colour[n];
+        let atari = chain::in_atari(self.chain_of(n));
+        (colour == EMPTY) | ((colour == c) & !atari) | ((colour == c ^ 1) & atari)
     }
 
     /// Whether `c` may place a stone on the empty point `p`: not suicide, and the board after
     /// captures is not one seen before (positional superko).
+    ///
+    /// Inlined into the move sampler. Only a point where a stone of colour `c` was captured
+    /// before can repeat a board (see `captured_here`), so most calls stop after the four
+    /// neighbour checks.
+    #[inline]
     fn placement_allowed(&self, p: usize, c: u8) -> bool {
-        let neighbours = self.neighbours(p);
-        if !bit(&self.captured_here[usize::from(c)], p) {
-            return neighbours.iter().any(|&n| self.breathes_through(n, c));
+        let [a, b, d, e] = self.neighbours(p);
+        // An empty neighbour, the common case, settles it cheaply; only then the chains.
+        let next_to_empty = (self.colour[a] == EMPTY)
+            | (self.colour[b] == EMPTY)
+            | (self.colour[d] == EMPTY)
+            | (self.colour[e] == EMPTY);
+        let breathes = next_to_empty
+            || self.breathes_through(a, c)
+                | self.breathes_through(b, c)
+                | self.breathes_through(d, c)
+                | self.breathes_through(e, c);
+        let suspect = bit(&self.captured_here[usize::from(c)], p);
+        if breathes & suspect {
+            !self.repeats_board(p, c)
+        } else {
+            breathes
         }
-        // Slow path: the move could recreate an earlier board. Hash the result and look it up.
-        let mut breathes = false;
+    }
+
+    /// Whether a stone of colour `c` on `p` (a legal placement but for superko) would recreate
+    /// an earlier board: hashes the board after its captures and looks it up in the history.
+    fn repeats_board(&self, p: usize, c: u8) -> bool {
+        // The opposing chains in atari next to `p` are the ones the stone captures.
         let mut captured = [0usize; 4];
         let mut num_captured = 0;
-        for n in neighbours {
-            if !self.breathes_through(n, c) {
-                continue;
-            }
-            breathes = true;
-            if self.colour[n] == (c ^ 1) {
+        for n in self.neighbours(p) {
+            if (self.colour[n] == (c ^ 1)) & chain::in_atari(self.chain_of(n)) {
                 let r = usize::from(self.root[n]);
                 if !captured[..num_captured].contains(&r) {
                     captured[num_captured] = r;
                     num_captured += 1;
                 }
             }
-        }
-        if !breathes {
-            return false;
         }
         let mut hash = self.board_hash ^ stone_key(c, p);
         for &r in &captured[..num_captured] {
@@ -398,12 +502,17 @@ impl GoState {
                 }
             }
         }
-        !self.seen_board(hash)
+        self.seen_board(hash)
     }
 
-    /// Whether `hash` is among the earlier boards. Each block of 8 is compared without
-    /// branches so that it vectorises; the history is unordered, so the scan is linear.
+    /// Whether `hash` is among the earlier boards. The Bloom filter answers "no" for most
+    /// boards; otherwise the history is scanned, each block of 8 compared without branches so
+    /// that it vectorises (the history is unordered, so the scan is linear).
     fn seen_board(&self, hash: u64) -> bool {
+        let [first, second] = filter_bits(hash);
+        if !(bit(&self.seen_filter, first) & bit(&self.seen_filter, second)) {
+            return false;
+        }
         let blocks = self.history.chunks_exact(8);
         let rest = blocks.remainder();
         blocks
@@ -414,24 +523,24 @@ impl GoState {
 
     /// Places a stone of the mover's colour on `p`, merges chains and removes captures. Does
     /// not touch the move counters or history.
+    ///
+    /// Merges and captures share one pass over the neighbours. Their order does not matter:
+    /// records are sums, so liberties that a capture gives to a chain about to be merged are
+    /// carried over by the merge, and `put_stone` has already taken `p` from every neighbouring
+    /// chain, so an opposing chain with no liberty left is captured whenever it is reached.
     fn place_stone(&mut self, p: usize) {
         let c = self.to_play;
-        let neighbours = self.neighbours(p);
         self.put_stone(p, c);
-        for n in neighbours {
-            if self.colour[n] == c {
-                let (mine, theirs) = (usize::from(self.root[p]), usize::from(self.root[n]));
-                if mine != theirs {
-                    self.merge(mine, theirs);
-                }
-            }
-        }
-        for n in neighbours {
-            if self.colour[n] == (c ^ 1) {
-                let r = usize::from(self.root[n]);
-                if chain::liberties(self.chain[r]) == 0 {
-                    self.remove_chain(r);
-                }
+        for n in self.neighbours(p) {
+            // Each condition is evaluated in full (`&`, not `&&`) so that there is one branch
+            // per case, rarely taken for captures, rather than one on the neighbour's colour,
+            // which is unpredictable. `root` of a non-stone is stale but in range.
+            let colour = self.colour[n];
+            let (mine, theirs) = (usize::from(self.root[p]), usize::from(self.root[n]));
+            if (colour == c) & (mine != theirs) {
+                self.merge(mine, theirs);
+            } else if (colour == c ^ 1) & (chain::liberties(self.chain[theirs]) == 0) {
+                self.remove_chain(theirs);
             }
         }
     }
@@ -448,11 +557,13 @@ impl GoState {
         let mut record = chain::ONE_STONE;
         let lost = chain::liberty(p - w);
         for n in self.neighbours(p) {
-            match self.colour[n] {
-                EMPTY => record += chain::liberty(n - w),
-                BLACK | WHITE => self.chain[usize::from(self.root[n])] -= lost,
-                _ => {}
-            }
+            // Without branches, since neighbour colours are unpredictable: both updates are
+            // made for every neighbour, scaled by 0 or 1. A non-stone's `root` is stale but in
+            // range (it loses nothing), and an off-board point of the bottom frame row lies
+            // below `w`, hence the saturating id (its liberty counts for nothing either).
+            let colour = self.colour[n];
+            record += u64::from(colour == EMPTY) * chain::liberty(n.saturating_sub(w));
+            self.chain[usize::from(self.root[n])] -= u64::from(colour <= WHITE) * lost;
         }
         self.chain[p] = record;
     }
@@ -492,9 +603,8 @@ impl GoState {
             count += 1;
             let gained = chain::liberty(s - w);
             for n in self.neighbours(s) {
-                if self.colour[n] == captor {
-                    self.chain[usize::from(self.root[n])] += gained;
-                }
+                // Branch-free, as in `put_stone`: non-captor points gain nothing.
+                self.chain[usize::from(self.root[n])] += u64::from(self.colour[n] == captor) * gained;
             }
             s = usize::from(self.next[s]);
             if s == r {
@@ -505,6 +615,14 @@ impl GoState {
     }
 
     fn push_history(&mut self) {
+        if self.history.len() == self.history.capacity() {
+            // Each ply adds at most one entry, so room for the plies left to the move cap is
+            // all this state can ever need: a playout from a fresh clone (whose capacity is its
+            // length) allocates once instead of regrowing and copying the history repeatedly.
+            let plies_left = self.max_moves.saturating_sub(self.move_number);
+            self.history.reserve_exact(plies_left.max(1));
+        }
+        filter_insert(&mut self.seen_filter, self.board_hash);
         self.history.push(self.board_hash);
         self.history_digest = splitmix64(self.history_digest ^ self.board_hash);
     }
@@ -588,6 +706,9 @@ impl GoState {
                 set_bit(&mut state.captured_here[0], p);
                 set_bit(&mut state.captured_here[1], p);
             }
+        }
+        for &h in &history {
+            filter_insert(&mut state.seen_filter, h);
         }
         state.history_digest = history.iter().fold(0, |digest, &h| splitmix64(digest ^ h));
         state.history = history;
@@ -839,7 +960,7 @@ mod tests {
     use ludus_core::{seeded_rng, Game};
 
     use super::*;
-    use crate::{Go, GoConfig};
+    use crate::{Go, GoConfig, MIN_SIZE};
 
     /// Recomputes every chain from scratch and compares it with the incremental bookkeeping.
     fn check_chains(state: &GoState) {
@@ -942,6 +1063,32 @@ mod tests {
         assert_eq!(chain::liberties(big), 482);
         assert_eq!(chain::stones(big), 361);
         assert!(chain::in_atari(big));
+    }
+
+    #[test]
+    fn select_in_word_matches_a_scan() {
+        let mut rng = seeded_rng(5);
+        for round in 0..2_000 {
+            let word: u64 = match round {
+                0 => u64::MAX,
+                1 => 1 << 63,
+                2 => 1,
+                _ => rng.random::<u64>() & rng.random::<u64>() | rng.random::<u64>() >> 40,
+            };
+            let positions: Vec<usize> = (0..64).filter(|&b| word >> b & 1 != 0).collect();
+            for (k, &pos) in positions.iter().enumerate() {
+                assert_eq!(select_in_word(word, k as u32), pos, "{word:#x} k={k}");
+            }
+        }
+    }
+
+    #[test]
+    fn division_by_reciprocal_is_exact() {
+        for d in MIN_SIZE..=MAX_SIZE + 1 {
+            for q in 0..MAX_POINTS {
+                assert_eq!(divide(q, d), q / d, "{q} / {d}");
+            }
+        }
     }
 
     #[test]
