@@ -71,8 +71,15 @@
 //! their sum and sum of squares, which tells exactly when a chain is in atari. Legality is
 //! therefore O(1) from the four neighbours. Superko keeps the Zobrist hash of every board in a
 //! `Vec<u64>`, but searches it only for a move on a point where a stone of the mover's colour
-//! was once captured, since no other move can recreate an earlier board. Random playouts draw
+//! was once captured, since no other move can recreate an earlier board, and a 512-bit Bloom
+//! filter of the history rules out most of those without a scan. Random playouts draw
 //! candidate points from a bitboard of empty points instead of listing legal moves.
+//!
+//! Playout speed comes mostly from avoiding mispredicted branches: neighbour colours and the
+//! sampled index are as good as random, so the sampler's bit selection, the liberty test and
+//! the liberty bookkeeping of a placement are computed with arithmetic on 0/1 flags where a
+//! branch would go either way, and action ↔ point conversions multiply by a reciprocal
+//! instead of dividing.
 //!
 //! The position hash covers the board, the side to move, consecutive passes, the move number
 //! and the superko history (states with different histories can have different legal moves, so

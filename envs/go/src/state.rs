@@ -156,7 +156,10 @@ fn select_bit(words: &[u64], k: u32) -> usize {
         index += usize::from(passed);
         before = if passed { total } else { before };
     }
-    assert!(index < words.len(), "select_bit: k exceeds the number of set bits");
+    assert!(
+        index < words.len(),
+        "select_bit: k exceeds the number of set bits"
+    );
     index * 64 + select_in_word(words[index], k - before)
 }
 
@@ -196,7 +199,7 @@ fn select_in_word(word: u64, k: u32) -> usize {
     let running = counts.wrapping_mul(ONES);
     // Byte i's high bit stays set iff k ≥ running total i (both below 128, so no borrow
     // crosses bytes); their number is the index of the byte holding the k-th bit.
-    let at_most_k = ((u64::from(k) * ONES | HIGHS) - running) & HIGHS;
+    let at_most_k = (((u64::from(k) * ONES) | HIGHS) - running) & HIGHS;
     let byte = ((at_most_k >> 7).wrapping_mul(ONES) >> 56) as usize;
     // Set bits in the bytes below it: running total `byte − 1`, or 0 for byte 0.
     let below = ((running << 8) >> (8 * byte)) as u8;
@@ -251,6 +254,9 @@ pub struct GoState {
     to_play: u8,
     /// Consecutive passes just played (0, 1 or 2).
     passes: u8,
+    /// The number of empty points (the popcount of `empty`), kept so that the sampler need not
+    /// count them every ply.
+    num_empty: u16,
 }
 
 impl GoState {
@@ -275,6 +281,7 @@ impl GoState {
             size: size as u8,
             to_play: BLACK,
             passes: 0,
+            num_empty: (size * size) as u16,
         };
         for row in 0..size {
             for col in 0..size {
@@ -524,19 +531,27 @@ impl GoState {
     /// Places a stone of the mover's colour on `p`, merges chains and removes captures. Does
     /// not touch the move counters or history.
     ///
-    /// Merges and captures share one pass over the neighbours. Their order does not matter:
-    /// records are sums, so liberties that a capture gives to a chain about to be merged are
-    /// carried over by the merge, and `put_stone` has already taken `p` from every neighbouring
-    /// chain, so an opposing chain with no liberty left is captured whenever it is reached.
+    /// One pass over the neighbours takes `p` from each adjacent chain and then merges it or
+    /// captures it. An opposing chain that has no pseudo-liberty left right after its
+    /// subtraction has had every one of them at `p` removed (while one remains, it has one), so
+    /// it is captured exactly when that happens; the captured points then read as empty, and
+    /// add nothing twice, because the new stone's own liberties were counted before the pass
+    /// and `remove_chain` credits the ones it frees. The order of merges and captures does not
+    /// matter: records are sums, so liberties credited to a chain about to be merged are
+    /// carried over by the merge.
     fn place_stone(&mut self, p: usize) {
         let c = self.to_play;
-        self.put_stone(p, c);
+        let lost = chain::liberty(p - self.width());
+        self.new_chain(p, c);
         for n in self.neighbours(p) {
-            // Each condition is evaluated in full (`&`, not `&&`) so that there is one branch
-            // per case, rarely taken for captures, rather than one on the neighbour's colour,
-            // which is unpredictable. `root` of a non-stone is stale but in range.
+            // No branch on the neighbour's colour, which is unpredictable: the subtraction is
+            // scaled by 0 or 1 (a non-stone's `root` is stale but in range), and each case's
+            // condition is evaluated in full (`&`, not `&&`), so that one branch, rarely taken
+            // for a capture, decides it.
             let colour = self.colour[n];
-            let (mine, theirs) = (usize::from(self.root[p]), usize::from(self.root[n]));
+            let theirs = usize::from(self.root[n]);
+            self.chain[theirs] -= u64::from(colour <= WHITE) * lost;
+            let mine = usize::from(self.root[p]);
             if (colour == c) & (mine != theirs) {
                 self.merge(mine, theirs);
             } else if (colour == c ^ 1) & (chain::liberties(self.chain[theirs]) == 0) {
@@ -548,22 +563,31 @@ impl GoState {
     /// Puts a one-stone chain on `p` and updates the pseudo-liberties around it, without
     /// merging or capturing.
     fn put_stone(&mut self, p: usize, c: u8) {
+        let lost = chain::liberty(p - self.width());
+        self.new_chain(p, c);
+        for n in self.neighbours(p) {
+            if self.colour[n] <= WHITE {
+                self.chain[usize::from(self.root[n])] -= lost;
+            }
+        }
+    }
+
+    /// Makes `p` a stone of colour `c` in a chain of its own, with the empty neighbours as its
+    /// liberties; the neighbouring chains are left as they were.
+    #[inline]
+    fn new_chain(&mut self, p: usize, c: u8) {
         let w = self.width();
         self.colour[p] = c;
         clear_bit(&mut self.empty, p);
+        self.num_empty -= 1;
         self.board_hash ^= stone_key(c, p);
         self.root[p] = p as u16;
         self.next[p] = p as u16;
         let mut record = chain::ONE_STONE;
-        let lost = chain::liberty(p - w);
         for n in self.neighbours(p) {
-            // Without branches, since neighbour colours are unpredictable: both updates are
-            // made for every neighbour, scaled by 0 or 1. A non-stone's `root` is stale but in
-            // range (it loses nothing), and an off-board point of the bottom frame row lies
-            // below `w`, hence the saturating id (its liberty counts for nothing either).
-            let colour = self.colour[n];
-            record += u64::from(colour == EMPTY) * chain::liberty(n.saturating_sub(w));
-            self.chain[usize::from(self.root[n])] -= u64::from(colour <= WHITE) * lost;
+            // Branch-free: an off-board point of the bottom frame row lies below `w`, hence
+            // the saturating id, and only empty points count.
+            record += u64::from(self.colour[n] == EMPTY) * chain::liberty(n.saturating_sub(w));
         }
         self.chain[p] = record;
     }
@@ -603,8 +627,9 @@ impl GoState {
             count += 1;
             let gained = chain::liberty(s - w);
             for n in self.neighbours(s) {
-                // Branch-free, as in `put_stone`: non-captor points gain nothing.
-                self.chain[usize::from(self.root[n])] += u64::from(self.colour[n] == captor) * gained;
+                // Branch-free, as in `place_stone`: non-captor points gain nothing.
+                self.chain[usize::from(self.root[n])] +=
+                    u64::from(self.colour[n] == captor) * gained;
             }
             s = usize::from(self.next[s]);
             if s == r {
@@ -612,6 +637,7 @@ impl GoState {
             }
         }
         self.captures[usize::from(captor)] += count;
+        self.num_empty += count as u16;
     }
 
     fn push_history(&mut self) {
@@ -853,18 +879,21 @@ impl GameState for GoState {
             return None;
         }
         let words = self.words();
-        let mut candidates = self.empty;
-        let mut count: u32 = candidates[..words].iter().map(|w| w.count_ones()).sum();
+        let mut count = u32::from(self.num_empty);
+        // The first draw, which usually succeeds, reads the board's own bitboard; the copy to
+        // strike rejected points from is made only when one is rejected.
+        let mut candidates = None;
         loop {
             let k = rng.random_range(0..=count);
             if k == count {
                 return Some(self.pass_action());
             }
-            let p = select_bit(&candidates[..words], k);
+            let pool = candidates.as_ref().unwrap_or(&self.empty);
+            let p = select_bit(&pool[..words], k);
             if self.placement_allowed(p, self.to_play) {
                 return Some(self.point_action(p));
             }
-            clear_bit(&mut candidates, p);
+            clear_bit(candidates.get_or_insert(self.empty), p);
             count -= 1;
         }
     }
@@ -1011,6 +1040,8 @@ mod tests {
             }
         }
         assert_eq!(state.empty, expected_empty);
+        let empties: u32 = expected_empty.iter().map(|w| w.count_ones()).sum();
+        assert_eq!(u32::from(state.num_empty), empties);
         let mut hash = 0;
         for p in 0..state.num_points() {
             if state.colour[p] <= WHITE {
