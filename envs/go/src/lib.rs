@@ -79,7 +79,8 @@
 //! sampled index are as good as random, so the sampler's bit selection, the liberty test and
 //! the liberty bookkeeping of a placement are computed with arithmetic on 0/1 flags where a
 //! branch would go either way, and action ↔ point conversions multiply by a reciprocal
-//! instead of dividing.
+//! instead of dividing. A placed stone joins an adjacent own chain (or starts its own) by
+//! selects rather than a branch; only merging a second chain or capturing still branches.
 //!
 //! The position hash covers the board, the side to move, consecutive passes, the move number
 //! and the superko history (states with different histories can have different legal moves, so

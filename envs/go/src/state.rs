@@ -441,40 +441,39 @@ impl GoState {
 
     // ---- Rules ----------------------------------------------------------------------------
 
-    /// Whether a stone of colour `c` placed on `p` would have a liberty after captures, judged
-    /// from one neighbour: an empty point, an own chain with another liberty, or an opposing
-    /// chain that the stone captures (its last liberty is `p`).
-    ///
-    /// Computed without branches: neighbour colours are as good as random in playouts, so a
-    /// `match` on them was mispredicted often. The chain record is read even for an empty or
-    /// off-board point, where `root` holds a stale (but in-range) point and the result is
-    /// masked out.
+    /// Whether a stone of colour `c` placed on `p` would have a liberty after captures thanks
+    /// to the chain on its neighbour `n`: an own chain with another liberty, or an opposing
+    /// chain that the stone captures (its last liberty is `p`). False for an empty or
+    /// off-board `n`, whose `root` holds a stale (but in-range) point: the chain record is read
+    /// regardless and the result masked, so that there is no branch on the colour.
     #[inline]
-    fn breathes_through(&self, n: usize, c: u8) -> bool {
+    fn chain_gives_liberty(&self, n: usize, c: u8) -> bool {
         let colour = self.colour[n];
         let atari = chain::in_atari(self.chain_of(n));
-        (colour == EMPTY) | ((colour == c) & !atari) | ((colour == c ^ 1) & atari)
+        (colour <= WHITE) & ((colour == c) != atari)
     }
 
     /// Whether `c` may place a stone on the empty point `p`: not suicide, and the board after
     /// captures is not one seen before (positional superko).
     ///
-    /// Inlined into the move sampler. Only a point where a stone of colour `c` was captured
-    /// before can repeat a board (see `captured_here`), so most calls stop after the four
-    /// neighbour checks.
+    /// Inlined into the move sampler. The suicide test is computed without branches: neighbour
+    /// colours are as good as random in playouts, so a `match` on them, or even a shortcut for
+    /// an empty neighbour (taken or not depending on how crowded the board is), was
+    /// mispredicted often, and all four chain tests cost less than that. Only a point where a
+    /// stone of colour `c` was captured before can repeat a board (see `captured_here`), so most
+    /// calls stop there.
     #[inline]
     fn placement_allowed(&self, p: usize, c: u8) -> bool {
         let [a, b, d, e] = self.neighbours(p);
-        // An empty neighbour, the common case, settles it cheaply; only then the chains.
         let next_to_empty = (self.colour[a] == EMPTY)
             | (self.colour[b] == EMPTY)
             | (self.colour[d] == EMPTY)
             | (self.colour[e] == EMPTY);
         let breathes = next_to_empty
-            || self.breathes_through(a, c)
-                | self.breathes_through(b, c)
-                | self.breathes_through(d, c)
-                | self.breathes_through(e, c);
+            | self.chain_gives_liberty(a, c)
+            | self.chain_gives_liberty(b, c)
+            | self.chain_gives_liberty(d, c)
+            | self.chain_gives_liberty(e, c);
         let suspect = bit(&self.captured_here[usize::from(c)], p);
         if breathes & suspect {
             !self.repeats_board(p, c)
@@ -531,31 +530,56 @@ impl GoState {
     /// Places a stone of the mover's colour on `p`, merges chains and removes captures. Does
     /// not touch the move counters or history.
     ///
-    /// One pass over the neighbours takes `p` from each adjacent chain and then merges it or
-    /// captures it. An opposing chain that has no pseudo-liberty left right after its
-    /// subtraction has had every one of them at `p` removed (while one remains, it has one), so
-    /// it is captured exactly when that happens; the captured points then read as empty, and
-    /// add nothing twice, because the new stone's own liberties were counted before the pass
-    /// and `remove_chain` credits the ones it frees. The order of merges and captures does not
-    /// matter: records are sums, so liberties credited to a chain about to be merged are
-    /// carried over by the merge.
+    /// Whether the new stone touches a chain of its own colour is as good as random in
+    /// playouts, so a branch on it was the costliest mispredicted branch of a ply. Instead, a
+    /// first pass over the neighbours, with no branch at all, takes `p`'s pseudo-liberty from
+    /// every adjacent chain and picks an adjacent own chain, if any, to *adopt* the stone:
+    /// `p` is linked into that chain's list and its record added to the chain's, which with no
+    /// own neighbour (the adopter is then `p` itself) degenerates into a one-stone chain. A
+    /// branch is left only for the rarer events: a second distinct own chain to merge, or an
+    /// opposing chain to capture.
+    ///
+    /// An opposing chain that has no pseudo-liberty left after the first pass had every one of
+    /// them at `p` (while one remains, it has a liberty), so it is captured exactly then. The
+    /// captured points read as empty afterwards, and add nothing twice, because the new stone's
+    /// own liberties were counted before and `remove_chain` credits the ones it frees. The
+    /// order of merges and captures does not matter: records are sums, so liberties credited
+    /// to a chain about to be merged are carried over by the merge.
     fn place_stone(&mut self, p: usize) {
         let c = self.to_play;
         let lost = chain::liberty(p - self.width());
-        self.new_chain(p, c);
+        let record = self.new_chain(p, c);
+        // `p` was empty, so no stone's root is `p`, and the subtractions below leave this
+        // slot alone; it ends up as `record` exactly when `p` is its own root.
+        self.chain[p] = 0;
+        let mut adopter = p;
         for n in self.neighbours(p) {
-            // No branch on the neighbour's colour, which is unpredictable: the subtraction is
-            // scaled by 0 or 1 (a non-stone's `root` is stale but in range), and each case's
-            // condition is evaluated in full (`&`, not `&&`), so that one branch, rarely taken
-            // for a capture, decides it.
+            // Scaled by 0 or 1 rather than branched on (a non-stone's `root` is stale but in
+            // range, and is not used).
             let colour = self.colour[n];
             let theirs = usize::from(self.root[n]);
             self.chain[theirs] -= u64::from(colour <= WHITE) * lost;
+            adopter = if colour == c { theirs } else { adopter };
+        }
+        // Link `p` in after `adopter`; when that is `p` itself, `next[p]` stays `p`.
+        self.root[p] = adopter as u16;
+        self.next[p] = self.next[adopter];
+        self.next[adopter] = p as u16;
+        self.chain[adopter] += record;
+        for n in self.neighbours(p) {
+            // Both conditions are evaluated in full (`&`, not `&&`), so that one branch,
+            // rarely taken, covers both.
+            let colour = self.colour[n];
+            let theirs = usize::from(self.root[n]);
             let mine = usize::from(self.root[p]);
-            if (colour == c) & (mine != theirs) {
-                self.merge(mine, theirs);
-            } else if (colour == c ^ 1) & (chain::liberties(self.chain[theirs]) == 0) {
-                self.remove_chain(theirs);
+            let merges = (colour == c) & (mine != theirs);
+            let captures = (colour == c ^ 1) & (chain::liberties(self.chain[theirs]) == 0);
+            if merges | captures {
+                if merges {
+                    self.merge(mine, theirs);
+                } else {
+                    self.remove_chain(theirs);
+                }
             }
         }
     }
@@ -564,7 +588,7 @@ impl GoState {
     /// merging or capturing.
     fn put_stone(&mut self, p: usize, c: u8) {
         let lost = chain::liberty(p - self.width());
-        self.new_chain(p, c);
+        self.chain[p] = self.new_chain(p, c);
         for n in self.neighbours(p) {
             if self.colour[n] <= WHITE {
                 self.chain[usize::from(self.root[n])] -= lost;
@@ -572,10 +596,11 @@ impl GoState {
         }
     }
 
-    /// Makes `p` a stone of colour `c` in a chain of its own, with the empty neighbours as its
-    /// liberties; the neighbouring chains are left as they were.
+    /// Makes `p` a stone of colour `c` in a chain of its own and returns that chain's record,
+    /// with the empty neighbours as its liberties, for the caller to store (at `p`, or added
+    /// to a chain that adopts the stone); the neighbouring chains are left as they were.
     #[inline]
-    fn new_chain(&mut self, p: usize, c: u8) {
+    fn new_chain(&mut self, p: usize, c: u8) -> u64 {
         let w = self.width();
         self.colour[p] = c;
         clear_bit(&mut self.empty, p);
@@ -589,7 +614,7 @@ impl GoState {
             // the saturating id, and only empty points count.
             record += u64::from(self.colour[n] == EMPTY) * chain::liberty(n.saturating_sub(w));
         }
-        self.chain[p] = record;
+        record
     }
 
     /// Joins two different chains of one colour: the smaller one's stones are relabelled.
@@ -1068,6 +1093,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_stone_merges_two_chains_and_captures() {
+        // c3 joins the chains b2–b3 and d2–d3 and captures the white stone on c2 at once: the
+        // adoption of the stone by one chain, the merge of the other and the capture must
+        // leave the bookkeeping exact.
+        let go = Go::new(GoConfig {
+            size: 5,
+            ..GoConfig::default()
+        })
+        .unwrap();
+        let moves = ["b3", "c2", "d3", "a5", "b2", "e5", "d2", "a4", "c1", "e4"];
+        let before = go.play_moves(&moves).unwrap();
+        check_chains(&before);
+        let after = go.play_moves(&[&moves[..], &["c3"]].concat()).unwrap();
+        check_chains(&after);
+        assert_eq!(after.cell(1, 2), None, "c2 is captured");
+        assert_eq!(after.captures(0), 1);
+        let c3 = after.point(2, 2);
+        let stones = chain::stones(after.chain_of(c3));
+        assert_eq!(stones, 5, "b2, b3, c3, d2 and d3 form one chain");
+        // c1 stays on its own, now with c2 as a liberty again.
+        assert_eq!(chain::stones(after.chain_of(after.point(0, 2))), 1);
     }
 
     #[test]
