@@ -46,7 +46,7 @@ pub use agent::{Agent, AgentError};
 pub use error::GameError;
 pub use game::{Action, Game, GameState, Player};
 pub use perft::perft;
-pub use playout::random_playout;
+pub use playout::{random_playout, seeded_playouts};
 pub use rng::{derive_seed, seeded_rng, LudusRng};
 pub use spec::{Spec, SpecError};
 pub use symmetry::Symmetry;

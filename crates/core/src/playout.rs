@@ -18,3 +18,14 @@ pub fn random_playout<S: GameState, R: Rng + ?Sized>(
     }
     (state, plies)
 }
+
+/// Plays `count` random playouts from `start`, all drawing from one generator seeded with
+/// `seed`, and returns their total plies: the seeded workload of the playout benchmarks, whose
+/// pinned total catches any change to a game's rules or move sampling.
+pub fn seeded_playouts<S: GameState>(start: &S, count: usize, seed: u64) -> usize {
+    let mut rng = crate::seeded_rng(seed);
+    let mut scratch = Vec::new();
+    (0..count)
+        .map(|_| random_playout(start, &mut rng, &mut scratch).1)
+        .sum()
+}

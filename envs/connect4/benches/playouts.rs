@@ -2,7 +2,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ludus_connect4::ConnectFour;
-use ludus_core::{random_playout, seeded_rng, Game};
+use ludus_core::{seeded_playouts, Game};
 
 /// Playouts per benchmark iteration, all from one seeded generator.
 const PLAYOUTS: usize = 10_000;
@@ -11,13 +11,7 @@ const SEED: u64 = 2024;
 const EXPECTED_PLIES: usize = 213_701;
 
 fn run_playouts() -> usize {
-    let game = ConnectFour;
-    let start = game.initial_state();
-    let mut rng = seeded_rng(SEED);
-    let mut scratch = Vec::new();
-    (0..PLAYOUTS)
-        .map(|_| random_playout(&start, &mut rng, &mut scratch).1)
-        .sum()
+    seeded_playouts(&ConnectFour.initial_state(), PLAYOUTS, SEED)
 }
 
 fn playouts(c: &mut Criterion) {

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ludus_core::{perft, random_playout, seeded_rng, Game, GameState};
+use ludus_core::{perft, seeded_playouts, Game};
 use ludus_othello::Othello;
 
 /// Playouts per iteration, all from the start with one generator seeded by `SEED`.
@@ -17,16 +17,7 @@ const SEED: u64 = 2024;
 const EXPECTED_PLIES: usize = 60_433;
 
 fn playouts() -> usize {
-    let start = Othello.initial_state();
-    let mut rng = seeded_rng(SEED);
-    let mut scratch = Vec::new();
-    (0..PLAYOUTS)
-        .map(|_| {
-            let (end, plies) = random_playout(&start, &mut rng, &mut scratch);
-            debug_assert!(end.is_terminal());
-            plies
-        })
-        .sum()
+    seeded_playouts(&Othello.initial_state(), PLAYOUTS, SEED)
 }
 
 fn bench(c: &mut Criterion) {

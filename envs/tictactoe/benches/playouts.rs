@@ -1,7 +1,7 @@
 //! Random-playout throughput: seeded uniform playouts from the empty grid, counted in plies.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ludus_core::{random_playout, seeded_rng, Game};
+use ludus_core::{seeded_playouts, Game};
 use ludus_tictactoe::TicTacToe;
 
 /// Playouts per benchmark iteration, all from one seeded generator.
@@ -11,13 +11,7 @@ const SEED: u64 = 2024;
 const EXPECTED_PLIES: usize = 76_303;
 
 fn run_playouts() -> usize {
-    let game = TicTacToe;
-    let start = game.initial_state();
-    let mut rng = seeded_rng(SEED);
-    let mut scratch = Vec::new();
-    (0..PLAYOUTS)
-        .map(|_| random_playout(&start, &mut rng, &mut scratch).1)
-        .sum()
+    seeded_playouts(&TicTacToe.initial_state(), PLAYOUTS, SEED)
 }
 
 fn playouts(c: &mut Criterion) {
