@@ -160,6 +160,18 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     assert_usage_error(&["perft", "--game", "connect4", "--depth", "0"], "depth");
     assert_usage_error(&["match", "--games", "0"], "games");
     assert_usage_error(&["game"], "--game");
+    assert_usage_error(
+        &["bench", "--game", "go:max_moves=10000000000"],
+        "from 1 to 100 × size² (8100)",
+    );
+    assert_usage_error(&["play", "--opponent", "human"], "must be a computer agent");
+    assert_usage_error(&["match", "--threads", "5000"], "threads");
+    let bare = ludus(&[]);
+    assert_eq!(
+        bare.status.code(),
+        Some(2),
+        "`ludus` alone is a usage error"
+    );
     assert_usage_error(&["fly"], "unrecognized subcommand");
 }
 
@@ -236,6 +248,31 @@ fn move_answers_one_line_per_position_in_order() {
         "must stop the open three: {}",
         lines[1]
     );
+}
+
+#[test]
+fn move_reads_a_space_separated_move_list_whole() {
+    let spaced = ludus(&[
+        "move",
+        "--game",
+        "connect4",
+        "--agent",
+        "solver",
+        "--moves",
+        "4 4 5 5 3",
+    ]);
+    let commas = ludus(&[
+        "move",
+        "--game",
+        "connect4",
+        "--agent",
+        "solver",
+        "--moves",
+        "4,4,5,5,3",
+    ]);
+    assert!(spaced.status.success(), "{}", stderr(&spaced));
+    // X has 3-4-5 on the bottom row with both ends open: O must block at 2 or 6 (and loses anyway).
+    assert_eq!(stdout(&spaced), stdout(&commas));
 }
 
 #[test]

@@ -346,11 +346,12 @@ impl<G: Game, E: Evaluator<G>> AlphaBetaAgent<G, E> {
         self.nodes = 0;
         self.deadline = self.config.max_time.map(|t| start + t);
         self.stopped = false;
-        let max_depth = self
-            .config
-            .depth
-            .unwrap_or(u32::MAX)
-            .clamp(1, self.game.max_game_length().max(1) as u32);
+        let max_depth = self.config.depth.unwrap_or(u32::MAX).clamp(
+            1,
+            u32::try_from(self.game.max_game_length())
+                .unwrap_or(u32::MAX)
+                .max(1),
+        );
 
         let mut result: Option<(i32, Vec<Action>, u32)> = None;
         for depth in 1..=max_depth {

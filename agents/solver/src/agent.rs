@@ -30,7 +30,11 @@ impl From<&ConnectFourState> for Position {
 /// with the Connect Four heuristic instead, and [`SolverAgent::fallback_moves`] counts it. In
 /// practice that happens only in the first few moves of a game from the empty board; with
 /// [`SolverAgent::with_node_budget`]`(None)` every move is perfect, however long it takes. The
-/// budget counts nodes, not time, so games stay reproducible from the seed.
+/// budget counts nodes, not time, but the table (kept across moves and games, because it only
+/// holds proven bounds) makes later searches cheaper: whether an early move fits the budget can
+/// depend on what the same agent solved before. With a budget, a sequence of games is
+/// reproducible when replayed in the same order by the same agent; with no budget every choice
+/// depends only on the position and the seed.
 ///
 /// ```
 /// use ludus_connect4::ConnectFourState;

@@ -41,7 +41,7 @@ impl GameVisitor for Describe {
     }
 }
 
-/// The JSON description of a position, shared with `ludus play`'s end-of-game report.
+/// The JSON description of a position.
 pub fn describe<G: Game>(game: &G, state: &G::State) -> serde_json::Value {
     let mut legal = Vec::new();
     state.legal_actions(&mut legal);

@@ -68,18 +68,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Help and version go to stdout as clap prints them; a command-line mistake becomes one line
+/// `--help` and `--version` print as clap prints them; a command-line mistake becomes one line
 /// (clap's message with its details joined, without the usage block) and exit status 2.
 fn argument_error(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(
-        err.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = err.print();
-        return ExitCode::SUCCESS;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        // `ludus` with no subcommand: the help, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
     }
     let text = err.to_string();
     let message: Vec<&str> = text

@@ -2,7 +2,8 @@
 //!
 //! Game `i` is fully determined by `(seed, i)`: each thread builds its two agents once and
 //! reseeds them before every game (`Agent::new_game`) with seeds derived from both, so results do
-//! not depend on the number of threads or their timing (except for agents with time limits).
+//! not depend on the number of threads or their timing (except for agents with time limits, and
+//! for a budgeted solver, whose kept table can decide whether an early solve fits its budget).
 
 use std::{
     sync::{
@@ -42,8 +43,8 @@ pub struct Args {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     games: u64,
     /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
     /// Seed fixing every random choice of both agents.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -83,6 +84,7 @@ impl GameVisitor for Match {
         let games = args.games as usize;
         let threads = args
             .threads
+            .map(|t| t as usize)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .clamp(1, games);
 
@@ -94,6 +96,8 @@ impl GameVisitor for Match {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
+        // Running wins/draws/losses for the progress line, so each finished game costs O(1).
+        let tally = Mutex::new((0usize, 0usize, 0usize));
         let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let start = Instant::now();
 
@@ -117,9 +121,14 @@ impl GameVisitor for Match {
                         }
                         match play_one(&game, &mut *a, &mut *b, args.seed, i) {
                             Ok(outcome) => {
-                                let mut all = results.lock().expect("results lock");
-                                all[i] = Some(outcome);
-                                progress.set_message(wdl_message(&all));
+                                results.lock().expect("results lock")[i] = Some(outcome);
+                                let (w, d, l) = {
+                                    let mut t = tally.lock().expect("tally lock");
+                                    let (dw, dd, dl) = wdl([&outcome]);
+                                    *t = (t.0 + dw, t.1 + dd, t.2 + dl);
+                                    *t
+                                };
+                                progress.set_message(format!("A: +{w} ={d} -{l}"));
                                 progress.inc(1);
                             }
                             Err(e) => {
@@ -195,11 +204,6 @@ fn wdl<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> (usize, usize, us
             (w, d + 1, l)
         }
     })
-}
-
-fn wdl_message(all: &[Option<Outcome>]) -> String {
-    let (w, d, l) = wdl(all.iter().flatten());
-    format!("A: +{w} ={d} -{l}")
 }
 
 /// The Wilson score interval at 95 % for a score in [0, 1] over `n` games. Treating draws as

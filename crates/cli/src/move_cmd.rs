@@ -38,8 +38,8 @@ pub struct Args {
     #[arg(long)]
     positions: Option<String>,
     /// Worker threads for --positions (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
     /// Seed of the agent's random choices (position i uses a seed derived from it and i).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -77,7 +77,13 @@ impl GameVisitor for ChooseMove {
         // Read every position first, so that a bad line fails before any work is done.
         let mut states = Vec::with_capacity(lines.len());
         for (i, line) in lines.iter().enumerate() {
-            let moves = line.split_whitespace().next().unwrap_or("");
+            // Files may carry more fields (Pons' scores): only the first is the move list. A
+            // `--moves` argument is a whole move list, spaces included.
+            let moves = if args.positions.is_some() {
+                line.split_whitespace().next().unwrap_or("")
+            } else {
+                line.as_str()
+            };
             let state = position_from_text(&game, moves)
                 .with_context(|| format!("position on line {}", i + 1))?;
             if state.is_terminal() {
@@ -91,6 +97,7 @@ impl GameVisitor for ChooseMove {
 
         let threads = args
             .threads
+            .map(|t| t as usize)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .clamp(1, states.len().max(1));
         let next = AtomicUsize::new(0);
@@ -101,7 +108,8 @@ impl GameVisitor for ChooseMove {
             for _ in 0..threads {
                 scope.spawn(|| {
                     // One agent per thread, reseeded per position: caches (a solver's table)
-                    // carry over, choices depend only on the seed and the line number.
+                    // carry over, choices depend only on the seed and the line number (except a budgeted
+                    // solver's, see `SolverAgent`).
                     let mut agent = build_agent(&game, &args.agent, args.seed);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);

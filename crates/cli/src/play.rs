@@ -39,6 +39,9 @@ impl GameVisitor for Play {
 
     fn visit<G: RegisteredGame>(self, game: G) -> anyhow::Result<()> {
         let args = self.0;
+        if args.opponent.trim().eq_ignore_ascii_case("human") {
+            anyhow::bail!("--opponent must be a computer agent (random, mcts, alphabeta, solver), not `human`");
+        }
         let mut opponent = build_agent(&game, &args.opponent, args.seed)
             .with_context(|| format!("building the opponent `{}`", args.opponent))?;
         let mut human = HumanAgent::stdin(game.clone());

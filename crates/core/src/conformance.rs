@@ -181,9 +181,10 @@ fn check_playout_with<G: Game>(game: &G, seed: u64, seen: &mut HashMap<u64, G::S
                 "{where_}: returns {returns:?} are not zero-sum"
             );
             let mut after = state.clone();
-            assert!(
-                after.apply(0).is_err(),
-                "{where_}: apply accepted a move after the end"
+            assert_eq!(
+                after.apply(0),
+                Err(GameError::GameOver),
+                "{where_}: apply after the end"
             );
             assert_eq!(after, state, "{where_}: failed apply changed the state");
             break;
@@ -279,6 +280,14 @@ fn check_symmetries<G: Game>(game: &G, history: &[Action], seed: u64) {
         assert!(
             image.is_terminal(),
             "{name} seed {seed} symmetry {}: image game did not end",
+            sym.name
+        );
+        original.write_observation(&mut obs);
+        image.write_observation(&mut obs_t);
+        sym.map_observation(&obs, &mut mapped);
+        assert_eq!(
+            mapped, obs_t,
+            "{name} seed {seed} symmetry {}: final observation does not map",
             sym.name
         );
         assert_eq!(

@@ -81,8 +81,7 @@ pub trait Game: Clone + fmt::Debug + Send + Sync + 'static {
     /// Plays `moves` (notation or numbers) from the initial position.
     ///
     /// # Errors
-    /// The first move that does not read or is not legal, as a message naming its position in
-    /// the list.
+    /// The error of the first move that does not read or is not legal.
     fn play_moves<S: AsRef<str>>(&self, moves: &[S]) -> Result<Self::State, GameError> {
         let mut state = self.initial_state();
         for text in moves {

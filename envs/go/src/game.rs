@@ -51,7 +51,7 @@ impl Go {
     ///
     /// # Errors
     /// [`GameError::BadParameter`] for a size outside 5–19, a komi that is not finite or a
-    /// `max_moves` of 0, naming the accepted values.
+    /// `max_moves` of 0 or above 100 × size², naming the accepted values.
     pub fn new(config: GoConfig) -> Result<Go, GameError> {
         let bad = |key: &str, value: String, expected: &str| GameError::BadParameter {
             key: key.to_string(),
@@ -72,8 +72,15 @@ impl Go {
                 "a finite komi such as 7.5",
             ));
         }
-        if config.max_moves == Some(0) {
-            return Err(bad("max_moves", "0".to_string(), "a whole number ≥ 1"));
+        // The cap bounds the superko history a state reserves; 100 × N² is fifty times the
+        // default and far beyond any real game.
+        let cap_limit = 100 * config.size * config.size;
+        if let Some(m) = config.max_moves.filter(|&m| m == 0 || m > cap_limit) {
+            return Err(bad(
+                "max_moves",
+                m.to_string(),
+                &format!("a whole number from 1 to 100 × size² ({cap_limit})"),
+            ));
         }
         Ok(Go {
             size: config.size,

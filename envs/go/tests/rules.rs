@@ -471,7 +471,19 @@ fn bad_parameters_are_refused() {
         ..GoConfig::default()
     });
     assert_eq!(key, "max_moves");
-    assert!(expected.contains("≥ 1"));
+    assert!(expected.contains("from 1 to"), "{expected}");
+    // A cap far beyond any game is refused too: the state reserves history up to it.
+    let (key, expected) = err(GoConfig {
+        max_moves: Some(8101),
+        ..GoConfig::default()
+    });
+    assert_eq!(key, "max_moves");
+    assert!(expected.contains("100 × size² (8100)"), "{expected}");
+    assert!(Go::new(GoConfig {
+        max_moves: Some(8100),
+        ..GoConfig::default()
+    })
+    .is_ok());
     assert!(Go::new(GoConfig {
         size: 5,
         komi: -3.0,
