@@ -5,6 +5,7 @@
 //! Errors are printed as one line on stderr and exit with status 2; nothing panics on bad input.
 
 mod bench;
+mod bench_nets;
 mod game_cmd;
 mod human;
 mod match_cmd;
@@ -43,6 +44,7 @@ enum Command {
     Move(move_cmd::Args),
     Perft(perft_cmd::Args),
     Bench(bench::Args),
+    BenchNets(bench_nets::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Move(args) => move_cmd::run(args),
         Command::Perft(args) => perft_cmd::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchNets(args) => bench_nets::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

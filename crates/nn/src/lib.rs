@@ -1,0 +1,34 @@
+//! Policy/value networks for Ludus on candle: MLP, AlphaZero ResNet, Transformer and LSTM, on CPU
+//! or CUDA from one code path; safetensors checkpoints; a batched evaluator for search; and the
+//! training utilities (AdamW, schedules, clipping, losses) the trainers share.
+//!
+//! The contract every architecture meets: observations [B, C, H, W] (the game's
+//! `observation_shape`) and legal-action masks [B, A] in, masked policy logits [B, A] and a value
+//! (scalar or win/draw/loss) out. Recurrent nets add an explicit [`LstmState`] and
+//! episode-start flags.
+
+pub mod bench;
+pub mod checkpoint;
+mod config;
+mod device;
+mod error;
+mod init;
+mod layers;
+mod lstm;
+mod mlp;
+mod net;
+mod resnet;
+pub mod train;
+mod transformer;
+
+pub use candle_core;
+pub use candle_nn;
+pub use config::{
+    Arch, Encoder, LstmConfig, MlpConfig, NetConfig, ResnetConfig, TransformerConfig, ValueHead,
+};
+pub use device::{device_name, parse_device, CUDA_BUILD};
+pub use error::{NnError, Result};
+pub use layers::{mask_logits, padding_bias, LayerNorm, SelfAttention, ILLEGAL_LOGIT};
+pub use lstm::{LstmCore, LstmState};
+pub use net::{encode_states, NetOutput, NetShape, Network};
+pub use transformer::TransformerEncoder;

@@ -1,0 +1,71 @@
+//! Shared test helpers: the exact tic-tac-toe solution used as a learning target.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use ludus_core::{Game, GameState};
+use ludus_tictactoe::{TicTacToe, TicTacToeState};
+
+/// One non-terminal reachable position with its game-theoretic value for the player to move
+/// and the set of moves that keep that value.
+pub struct Solved {
+    pub state: TicTacToeState,
+    pub value: f32,
+    pub optimal: Vec<usize>,
+}
+
+fn negamax(state: &TicTacToeState, memo: &mut HashMap<u64, f32>) -> f32 {
+    if state.is_terminal() {
+        // The player to move at a terminal state has just been moved against.
+        return state.player_return(state.to_play());
+    }
+    if let Some(&v) = memo.get(&state.position_hash()) {
+        return v;
+    }
+    let mut moves = Vec::new();
+    state.legal_actions(&mut moves);
+    let best = moves
+        .iter()
+        .map(|&a| {
+            let mut next = state.clone();
+            next.apply_unchecked(a);
+            -negamax(&next, memo)
+        })
+        .fold(f32::NEG_INFINITY, f32::max);
+    memo.insert(state.position_hash(), best);
+    best
+}
+
+/// Every non-terminal position reachable from the start, solved exactly (full-width negamax,
+/// which is what alpha-beta computes without the pruning).
+pub fn solved_tictactoe() -> Vec<Solved> {
+    let game = TicTacToe;
+    let mut memo = HashMap::new();
+    let mut seen = HashMap::new();
+    let mut stack = vec![game.initial_state()];
+    let mut out = Vec::new();
+    while let Some(state) = stack.pop() {
+        if state.is_terminal() || seen.insert(state.position_hash(), ()).is_some() {
+            continue;
+        }
+        let value = negamax(&state, &mut memo);
+        let mut moves = Vec::new();
+        state.legal_actions(&mut moves);
+        let mut optimal = Vec::new();
+        for &a in &moves {
+            let mut next = state.clone();
+            next.apply_unchecked(a);
+            if -negamax(&next, &mut memo) == value {
+                optimal.push(a);
+            }
+            stack.push(next);
+        }
+        out.push(Solved {
+            state,
+            value,
+            optimal,
+        });
+    }
+    out
+}
