@@ -174,7 +174,7 @@ pub fn run(
             let varmap = candle_nn::VarMap::new();
             let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
             let core = LstmCore::new(64, 128, 1, vb.pp("lstm"))?;
-            let head = candle_nn::linear(128, 1, vb.pp("head"))?;
+            let head = crate::layers::linear(128, 1, vb.pp("head"))?;
             let mut rng = ludus_core::seeded_rng(9);
             use rand::Rng;
             let xs: Vec<f32> = (0..batch * 32 * 64)
@@ -199,7 +199,7 @@ pub fn run(
                 time_it(min_time, device, || {
                     let state = core.zero_state(batch, device)?;
                     let (out, _) = core.forward(&xs, None, &state)?;
-                    let pred = candle_core::Module::forward(&head, &out)?;
+                    let pred = head.forward(&out)?;
                     let loss = (pred - &ys)?.sqr()?.mean_all()?;
                     opt.backward_step(&loss)?;
                     Ok(())
@@ -215,11 +215,11 @@ pub fn run(
                     .collect();
                 let vb = VarBuilder::from_tensors(detached, DType::F32, device);
                 let core = LstmCore::new(64, 128, 1, vb.pp("lstm"))?;
-                let head = candle_nn::linear(128, 1, vb.pp("head"))?;
+                let head = crate::layers::linear(128, 1, vb.pp("head"))?;
                 time_it(min_time, device, || {
                     let state = core.zero_state(batch, device)?;
                     let (out, _) = core.forward(&xs, None, &state)?;
-                    std::hint::black_box(candle_core::Module::forward(&head, &out)?);
+                    std::hint::black_box(head.forward(&out)?);
                     Ok(())
                 })?
             }

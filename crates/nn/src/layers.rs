@@ -1,8 +1,8 @@
 //! Building blocks shared by the architectures: layer norm that keeps its gradient, multi-head
 //! self-attention with padding masks, and the policy mask.
 
-use candle_core::{DType, Module, Tensor, D};
-use candle_nn::{linear, Linear, VarBuilder};
+use candle_core::{DType, Tensor, D};
+use candle_nn::VarBuilder;
 
 use crate::Result;
 
@@ -23,6 +23,87 @@ pub(crate) fn tracks_grad(t: &Tensor) -> bool {
     t.track_op()
 }
 
+/// Adds a row vector `b` [C] to every row of `x` [.., C].
+///
+/// Why not `broadcast_add`: its backward sums the gradient over the broadcast rows with candle's
+/// strided CPU reduction, which took ~30 % of a Transformer training step. Expanding `b` by a
+/// product with a column of ones turns that sum into a matrix product (ones^T · grad), the
+/// fastest op candle has on every device. Without a gradient to track, the plain broadcast is
+/// used.
+pub(crate) fn add_row(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if !tracks_grad(b) {
+        return Ok(x.broadcast_add(b)?);
+    }
+    Ok((x + expand_rows(b, x)?)?)
+}
+
+/// Multiplies every row of `x` [.., C] by the row vector `w` [C]; see [`add_row`] for why.
+pub(crate) fn mul_row(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if !tracks_grad(w) {
+        return Ok(x.broadcast_mul(w)?);
+    }
+    Ok((x * expand_rows(w, x)?)?)
+}
+
+/// `v` [C] repeated to `like`'s shape [.., C] as ones[N, 1] · v[1, C].
+fn expand_rows(v: &Tensor, like: &Tensor) -> Result<Tensor> {
+    let c = v.elem_count();
+    let n = like.elem_count() / c.max(1);
+    let ones = Tensor::ones((n, 1), v.dtype(), v.device())?;
+    Ok(ones.matmul(&v.reshape((1, c))?)?.reshape(like.shape())?)
+}
+
+/// Column means of `x` [N, C] → [C], as ones[1, N] · x / N (a matrix product, for the same
+/// reason as [`add_row`]).
+pub(crate) fn col_mean(x: &Tensor) -> Result<Tensor> {
+    let (n, c) = x.dims2()?;
+    let ones = Tensor::full(1.0 / n as f32, (1, n), x.device())?.to_dtype(x.dtype())?;
+    Ok(ones.matmul(x)?.reshape(c)?)
+}
+
+/// A fully connected layer, `y = x Wᵀ + b`, with PyTorch's parameter names and layout
+/// (`weight` [out, in], `bias` [out]) and candle-nn's initialisation.
+#[derive(Clone, Debug)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+/// A [`Linear`] layer from `input` to `output` features.
+pub fn linear(input: usize, output: usize, vb: VarBuilder) -> Result<Linear> {
+    let bound = 1.0 / (input as f64).sqrt();
+    Ok(Linear {
+        weight: vb.get_with_hints(
+            (output, input),
+            "weight",
+            candle_nn::init::DEFAULT_KAIMING_NORMAL,
+        )?,
+        bias: vb.get_with_hints(
+            output,
+            "bias",
+            candle_nn::init::Init::Uniform {
+                lo: -bound,
+                up: bound,
+            },
+        )?,
+    })
+}
+
+impl Linear {
+    /// `x`: [.., in] → [.., out].
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (out_dim, in_dim) = self.weight.dims2()?;
+        let dims = x.dims();
+        let mut out_shape = dims.to_vec();
+        if let Some(last) = out_shape.last_mut() {
+            *last = out_dim;
+        }
+        let rows = x.contiguous()?.reshape(((), in_dim))?;
+        let y = rows.matmul(&self.weight.t()?)?;
+        Ok(add_row(&y, &self.bias)?.reshape(out_shape)?)
+    }
+}
+
 /// Softmax over the last dimension that keeps its gradient when one is needed.
 ///
 /// candle's fused `softmax_last_dim` has no backward (gradients silently vanish), so it is only
@@ -31,7 +112,7 @@ pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
     if tracks_grad(x) {
         Ok(candle_nn::ops::softmax(x, D::Minus1)?)
     } else {
-        Ok(candle_nn::ops::softmax_last_dim(&x.contiguous()?)?)
+        crate::kernels::softmax_last_inference(x)
     }
 }
 
@@ -55,12 +136,13 @@ impl LayerNorm {
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         if tracks_grad(x) || tracks_grad(&self.weight) {
-            Ok(candle_nn::ops::layer_norm_slow(
-                x,
-                &self.weight,
-                &self.bias,
-                Self::EPS,
-            )?)
+            // Composed from differentiable ops (as candle-nn's `layer_norm_slow`), with the
+            // affine part through add_row/mul_row for a fast backward.
+            let mean = x.mean_keepdim(D::Minus1)?;
+            let centred = x.broadcast_sub(&mean)?;
+            let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
+            let normed = centred.broadcast_div(&(var + f64::from(Self::EPS))?.sqrt()?)?;
+            add_row(&mul_row(&normed, &self.weight)?, &self.bias)
         } else {
             Ok(candle_nn::ops::layer_norm(
                 &x.contiguous()?,
@@ -100,11 +182,11 @@ impl SelfAttention {
             .forward(x)?
             .reshape((b, t, 3, self.heads, dh))?
             .permute((2, 0, 3, 1, 4))?;
-        let q = qkv.get(0)?.contiguous()?;
+        // Scale q rather than the [T, T] scores: T/dh times fewer multiplications.
+        let q = (qkv.get(0)? * (1.0 / (dh as f64).sqrt()))?;
         let k = qkv.get(1)?.contiguous()?;
         let v = qkv.get(2)?.contiguous()?;
-        let scale = 1.0 / (dh as f64).sqrt();
-        let mut scores = (q.matmul(&k.t()?)? * scale)?; // [B, H, T, T]
+        let mut scores = q.matmul(&k.t()?)?; // [B, H, T, T]
         if let Some(bias) = key_bias {
             scores = scores.broadcast_add(bias)?;
         }
@@ -113,7 +195,7 @@ impl SelfAttention {
             .matmul(&v)? // [B, H, T, dh]
             .transpose(1, 2)?
             .reshape((b, t, d))?;
-        Ok(self.out.forward(&y)?)
+        self.out.forward(&y)
     }
 }
 

@@ -12,7 +12,9 @@ pub mod checkpoint;
 mod config;
 mod device;
 mod error;
+pub mod evaluator;
 mod init;
+mod kernels;
 mod layers;
 mod lstm;
 mod mlp;
@@ -28,7 +30,12 @@ pub use config::{
 };
 pub use device::{device_name, parse_device, CUDA_BUILD};
 pub use error::{NnError, Result};
-pub use layers::{mask_logits, padding_bias, LayerNorm, SelfAttention, ILLEGAL_LOGIT};
+pub use evaluator::{
+    BatchedEvaluator, Evaluation, EvaluatorConfig, EvaluatorHandle, EvaluatorStats,
+};
+pub use layers::{
+    linear, mask_logits, padding_bias, LayerNorm, Linear, SelfAttention, ILLEGAL_LOGIT,
+};
 pub use lstm::{LstmCore, LstmState};
 pub use net::{encode_states, NetOutput, NetShape, Network};
 pub use transformer::TransformerEncoder;

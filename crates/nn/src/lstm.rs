@@ -10,8 +10,10 @@
 //! set, the state is zeroed before that step, in every layer. This is what lets one rollout
 //! buffer hold several episodes back to back per environment.
 
-use candle_core::{DType, Module, Tensor};
-use candle_nn::{linear, Linear, VarBuilder};
+use candle_core::{DType, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::layers::{linear, Linear};
 
 use crate::config::{Encoder, LstmConfig, ValueHead};
 use crate::mlp::MlpTrunk;
@@ -59,7 +61,8 @@ impl EncoderNet {
 struct LstmLayer {
     w_ih_t: Tensor, // [in, 4H] (stored as PyTorch's [4H, in], transposed view)
     w_hh_t: Tensor, // [H, 4H]
-    bias: Tensor,   // b_ih + b_hh, [4H]
+    b_ih: Tensor,   // [4H]
+    b_hh: Tensor,   // [4H]
 }
 
 impl LstmLayer {
@@ -74,7 +77,8 @@ impl LstmLayer {
         Ok(LstmLayer {
             w_ih_t: w_ih.t()?,
             w_hh_t: w_hh.t()?,
-            bias: (b_ih + b_hh)?,
+            b_ih,
+            b_hh,
         })
     }
 
@@ -89,11 +93,10 @@ impl LstmLayer {
     ) -> Result<(Tensor, Tensor, Tensor)> {
         let (b, t, input) = xs.dims3()?;
         let hidden = h.dim(1)?;
-        let xproj = xs
-            .reshape((b * t, input))?
-            .matmul(&self.w_ih_t)?
-            .broadcast_add(&self.bias)?
-            .reshape((b, t, 4 * hidden))?;
+        let xproj = xs.reshape((b * t, input))?.matmul(&self.w_ih_t)?;
+        // Summed here, not at construction: the variables change under training and loading.
+        let bias = (&self.b_ih + &self.b_hh)?;
+        let xproj = crate::layers::add_row(&xproj, &bias)?.reshape((b, t, 4 * hidden))?;
         let mut outputs = Vec::with_capacity(t);
         for step in 0..t {
             if let Some(keep) = keep {

@@ -1,7 +1,9 @@
 //! Multi-layer perceptron over the flattened observation.
 
-use candle_core::{Module, Tensor};
-use candle_nn::{linear, Linear, VarBuilder};
+use candle_core::Tensor;
+use candle_nn::VarBuilder;
+
+use crate::layers::{linear, Linear};
 
 use crate::config::{MlpConfig, ValueHead};
 use crate::net::{NetOutput, NetShape};

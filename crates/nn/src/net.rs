@@ -457,7 +457,7 @@ pub fn encode_states<G: Game>(
         s.write_observation(&mut obs[i * n..(i + 1) * n]);
         s.legal_actions(&mut actions);
         for &act in &actions {
-            legal[i * a + act as usize] = 1;
+            legal[i * a + act] = 1;
         }
     }
     let b = states.len();

@@ -135,7 +135,7 @@ impl OptimizerConfig {
         if !(0.0..1.0).contains(&self.beta2) {
             return bad("beta2", self.beta2);
         }
-        if !(self.eps > 0.0) {
+        if self.eps.is_nan() || self.eps <= 0.0 {
             return bad("eps", self.eps);
         }
         if let Some(n) = self.max_grad_norm {

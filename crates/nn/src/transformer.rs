@@ -10,11 +10,13 @@
 //! [`TransformerEncoder`] is the reusable part: blocks over any [B, T, d] token batch with a
 //! padding mask, for variable-length entity lists such as the RTS's units.
 
-use candle_core::{Module, Tensor};
-use candle_nn::{linear, Linear, VarBuilder};
+use candle_core::Tensor;
+use candle_nn::VarBuilder;
+
+use crate::layers::{linear, Linear};
 
 use crate::config::{TransformerConfig, ValueHead};
-use crate::layers::{padding_bias, LayerNorm, SelfAttention};
+use crate::layers::{add_row, padding_bias, LayerNorm, SelfAttention};
 use crate::net::{NetOutput, NetShape};
 use crate::Result;
 
@@ -30,7 +32,7 @@ struct Block {
 impl Block {
     fn forward(&self, x: &Tensor, key_bias: Option<&Tensor>) -> Result<Tensor> {
         let x = (x + self.attn.forward(&self.ln1.forward(x)?, key_bias)?)?;
-        let h = self.ff1.forward(&self.ln2.forward(&x)?)?.gelu()?;
+        let h = crate::kernels::gelu(&self.ff1.forward(&self.ln2.forward(&x)?)?)?;
         Ok((&x + self.ff2.forward(&h)?)?)
     }
 }
@@ -132,11 +134,21 @@ impl BoardTransformer {
             .reshape((b, c, self.cells))?
             .transpose(1, 2)?
             .contiguous()?;
-        let cells = self.embed.forward(&cells)?.broadcast_add(&self.position)?;
-        let mut parts = vec![self.class_token.broadcast_as((b, 1, self.d_model))?, cells];
+        // Learned embeddings are shared by the batch: add_row's product-based broadcast keeps
+        // their backward fast (see `layers::add_row`).
+        let d = self.d_model;
+        let cells = add_row(
+            &self.embed.forward(&cells)?.reshape((b, self.cells * d))?,
+            &self.position.flatten_all()?,
+        )?
+        .reshape((b, self.cells, d))?;
+        let (dtype, device) = (cells.dtype(), cells.device().clone());
+        let zeros = |n: usize| Tensor::zeros((b, n * d), dtype, &device);
+        let class = add_row(&zeros(1)?, &self.class_token.flatten_all()?)?.reshape((b, 1, d))?;
+        let mut parts = vec![class, cells];
         if let Some(extra) = &self.extra_tokens {
             let k = extra.dim(1)?;
-            parts.push(extra.broadcast_as((b, k, self.d_model))?);
+            parts.push(add_row(&zeros(k)?, &extra.flatten_all()?)?.reshape((b, k, d))?);
         }
         let x = Tensor::cat(&parts, 1)?;
         self.encoder.forward(&x, None)

@@ -166,13 +166,13 @@ fn transformer_fits_tictactoe_perfect_play() {
             Arch::Transformer(TransformerConfig {
                 d_model: 32,
                 heads: 4,
-                layers: 2,
+                layers: 3,
                 ff: 64,
             }),
             ValueHead::Wdl,
         ),
-        60,
-        3e-3,
+        80,
+        5e-3,
     );
 }
 

@@ -309,3 +309,89 @@ fn configs_parse_from_toml_and_typos_are_errors() {
         assert!(e.contains(needle), "{text:?}: {e}");
     }
 }
+
+/// After an optimiser step the trainable network and a fresh frozen copy agree: nothing inside
+/// a module may cache a value derived from its variables (an LSTM once summed its two biases at
+/// construction, so training and loading never reached the sum).
+#[test]
+fn a_training_step_reaches_every_forward_path() {
+    use ludus_nn::train::{policy_value_loss, Optimizer, OptimizerConfig};
+    let dev = Device::Cpu;
+    let game = ConnectFour;
+    let states = positions(&game, 4);
+    let refs: Vec<_> = states.iter().collect();
+    let (obs, legal) = encode_states(&game, &refs, &dev).unwrap();
+    let b = states.len();
+    let shape = NetShape::of(&game);
+    let run = |net: &Network, train: bool| {
+        if net.is_recurrent() {
+            let starts = Tensor::ones((b, 1), DType::U8, &dev).unwrap();
+            let (o, _) = net
+                .sequence(
+                    &obs.unsqueeze(1).unwrap(),
+                    &legal.unsqueeze(1).unwrap(),
+                    &starts,
+                    &net.initial_state(b).unwrap(),
+                    train,
+                )
+                .unwrap();
+            (
+                o.policy_logits.squeeze(1).unwrap(),
+                o.value.squeeze(1).unwrap(),
+                o.value_head,
+            )
+        } else {
+            let o = net.forward_t(&obs, &legal, train).unwrap();
+            (o.policy_logits, o.value, o.value_head)
+        }
+    };
+    for config in small_configs() {
+        let net = Network::new(&config, &shape, &dev, 8).unwrap();
+        let before = run(&net, false).1;
+        let (logits, value, head) = run(&net, true);
+        let out = ludus_nn::NetOutput {
+            policy_logits: logits,
+            value,
+            value_head: head,
+        };
+        let target = (Tensor::ones((b, 7), DType::F32, &dev).unwrap() / 7.0).unwrap();
+        let z = Tensor::ones(b, DType::F32, &dev).unwrap();
+        let losses = policy_value_loss(&out, &target, &z, 1.0).unwrap();
+        let mut opt = Optimizer::new(
+            &net,
+            OptimizerConfig {
+                lr: 0.05,
+                ..OptimizerConfig::default()
+            },
+        )
+        .unwrap();
+        opt.backward_step(&losses.total).unwrap();
+        let after = run(&net, false);
+        let frozen = run(&net.inference_copy().unwrap(), false);
+        let diff = |a: &Tensor, b: &Tensor| {
+            (a - b)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        };
+        assert!(
+            diff(&after.1, &before) > 1e-4,
+            "{}: the step changed nothing",
+            config.kind()
+        );
+        assert!(
+            diff(&after.0, &frozen.0) < 1e-4,
+            "{}: policy differs from frozen copy",
+            config.kind()
+        );
+        assert!(
+            diff(&after.1, &frozen.1) < 1e-4,
+            "{}: value differs from frozen copy",
+            config.kind()
+        );
+    }
+}
