@@ -308,3 +308,52 @@ fn play_shows_the_board_explains_bad_moves_and_ends() {
     let o = ludus_stdin(&["play", "--game", "connect4", "--opponent", "random"], "");
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn bench_nets_prints_one_json_record_per_case() {
+    let o = ludus(&[
+        "bench-nets",
+        "--nets",
+        "lstm,resnet",
+        "--batches",
+        "1,2",
+        "--modes",
+        "forward",
+        "--min-time",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (rec, (net, batch)) in
+        lines
+            .iter()
+            .zip([("lstm", 1), ("lstm", 2), ("resnet", 1), ("resnet", 2)])
+    {
+        assert_eq!(rec["impl"], "ludus");
+        assert_eq!(rec["net"], net);
+        assert_eq!(rec["batch"], batch);
+        assert_eq!(rec["device"], "cpu");
+        assert!(rec["ms"].as_f64().unwrap() > 0.0);
+        assert!(rec["iters"].as_u64().unwrap() >= 20);
+    }
+}
+
+#[test]
+fn bench_nets_explains_bad_devices_and_names() {
+    assert_usage_error(&["bench-nets", "--nets", "cnn"], "unknown `cnn`");
+    assert_usage_error(&["bench-nets", "--batches", "0"], "not a batch size");
+    assert_usage_error(
+        &["bench-nets", "--device", "tpu"],
+        "expected cpu, cuda or cuda:N",
+    );
+    if !cfg!(feature = "cuda") {
+        assert_usage_error(
+            &["bench-nets", "--device", "cuda:0"],
+            "built without CUDA support",
+        );
+    }
+}

@@ -125,6 +125,24 @@ pub(crate) fn gelu(x: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// Folds `xs` with `f` in 8 interleaved lanes, then folds the lanes.
+#[inline(always)]
+fn lanes_fold(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [init; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] = f(acc[i], c[i]);
+        }
+    }
+    let mut r = tail.iter().fold(init, |a, &v| f(a, v));
+    for a in acc {
+        r = f(r, a);
+    }
+    r
+}
+
 struct SoftmaxLast;
 
 impl CustomOp1 for SoftmaxLast {
@@ -138,13 +156,13 @@ impl CustomOp1 for SoftmaxLast {
         let mut out = vec![0f32; x.len()];
         if n > 0 {
             for (row, dst) in x.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-                let mut sum = 0f32;
+                // Three passes, each a plain loop over 8 independent lanes so that it
+                // vectorises (a single running f32 sum or max would be serial).
+                let max = lanes_fold(row, f32::NEG_INFINITY, |m, v| if v > m { v } else { m });
                 for (d, &v) in dst.iter_mut().zip(row) {
                     *d = fast_exp(v - max);
-                    sum += *d;
                 }
-                let inv = 1.0 / sum;
+                let inv = 1.0 / lanes_fold(dst, 0.0, |a, v| a + v);
                 for d in dst.iter_mut() {
                     *d *= inv;
                 }
