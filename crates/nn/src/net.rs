@@ -15,6 +15,9 @@ use crate::resnet::ResnetNet;
 use crate::transformer::TransformerNet;
 use crate::{NnError, Result};
 
+/// Largest batch evaluated in one piece on the CPU (see `Network::forward_split`).
+const CPU_CHUNK: usize = 64;
+
 /// What a network must know about its game: observation shape and number of actions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NetShape {
@@ -317,45 +320,67 @@ impl Network {
     /// Forward pass; `train` selects batch statistics (and updates the running ones) in batch norm.
     pub fn forward_t(&self, obs: &Tensor, legal: &Tensor, train: bool) -> Result<NetOutput> {
         let b = self.check_inputs(obs, legal, &[])?;
-        let threads = candle_core::utils::get_num_threads();
         let frozen = matches!(self.params, Params::Frozen(_));
-        let many_small_ops = matches!(self.model, Model::Transformer(_));
-        if many_small_ops && !train && frozen && self.device.is_cpu() && threads > 1 && b >= 32 {
-            return self.forward_split(obs, legal, b, threads);
+        if !train && frozen && self.device.is_cpu() {
+            let threads = candle_core::utils::get_num_threads();
+            match self.model {
+                Model::Transformer(_) if (threads > 1 && b >= 32) || b > CPU_CHUNK => {
+                    let chunks = threads.min(b / 16).max(b.div_ceil(CPU_CHUNK));
+                    return self.forward_split(obs, legal, b, chunks, true);
+                }
+                Model::Resnet(_) if b > CPU_CHUNK => {
+                    return self.forward_split(obs, legal, b, b.div_ceil(CPU_CHUNK), false);
+                }
+                _ => {}
+            }
         }
         self.forward_model(obs, legal, train)
     }
 
-    /// Inference on the CPU with the batch split across candle's threads, one slice each.
+    /// Inference on the CPU with the batch split into `chunks` slices, run side by side
+    /// (`parallel`) or one after the other.
     ///
-    /// Why: many of a forward pass's ops are small (per-head attention products, element-wise
+    /// Why, for the Transformer (parallel): many of a forward pass's ops are small (per-head attention products, element-wise
     /// kernels) and run on one thread, so a Transformer gained nothing from a second core
     /// (`ludus bench-nets`: 66.8 ms → 65.4 ms at batch 64; split: 49 ms). Frozen networks record
     /// no graph and share no mutable state, so slices of the batch can run side by side. The
     /// ResNet is left alone: its time is in large matrix products that already use every
-    /// thread, and splitting them made batch 64 slower (23 → 40 ms).
+    /// thread, and splitting them in parallel made batch 64 slower (23 → 40 ms).
+    ///
+    /// Why, for the ResNet (sequential): a batch's gathered convolution input is
+    /// B·H·W × 9·C floats (25 MB at batch 256 on Connect Four), far beyond the caches and
+    /// freshly allocated (page faults) by every layer; slices of [`CPU_CHUNK`] boards
+    /// stay cache-sized. Measured: batch 256 took 4.8× batch 64's time instead of 4×
+    /// (194 → 157 ms). The Transformer's attention scores grow the same way, so its parallel
+    /// slices are also at most [`CPU_CHUNK`] positions.
     fn forward_split(
         &self,
         obs: &Tensor,
         legal: &Tensor,
         b: usize,
-        threads: usize,
+        chunks: usize,
+        parallel: bool,
     ) -> Result<NetOutput> {
         use rayon::prelude::*;
-        let chunks = threads.min(b / 16).max(1);
-        let size = b.div_ceil(chunks);
-        let parts: Vec<NetOutput> = (0..chunks)
-            .into_par_iter()
-            .map(|i| {
-                let start = i * size;
-                let len = size.min(b - start);
-                self.forward_model(
-                    &obs.narrow(0, start, len)?,
-                    &legal.narrow(0, start, len)?,
-                    false,
-                )
-            })
-            .collect::<Result<_>>()?;
+        let size = b.div_ceil(chunks.max(1));
+        let slice = |i: usize| {
+            let start = i * size;
+            let len = size.min(b - start);
+            self.forward_model(
+                &obs.narrow(0, start, len)?,
+                &legal.narrow(0, start, len)?,
+                false,
+            )
+        };
+        let count = b.div_ceil(size);
+        let parts: Vec<NetOutput> = if parallel {
+            (0..count)
+                .into_par_iter()
+                .map(slice)
+                .collect::<Result<_>>()?
+        } else {
+            (0..count).map(slice).collect::<Result<_>>()?
+        };
         let cat = |f: fn(&NetOutput) -> &Tensor| -> Result<Tensor> {
             Ok(Tensor::cat(&parts.iter().map(f).collect::<Vec<_>>(), 0)?)
         };
