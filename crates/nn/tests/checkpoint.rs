@@ -1,6 +1,8 @@
 //! Checkpoints: bit-identical round trips, and clear refusals of the wrong game, parameters,
 //! architecture or damaged files.
 
+mod common;
+
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
@@ -78,25 +80,7 @@ fn outputs(net: &Network, obs: &Tensor, legal: &Tensor) -> (Vec<f32>, Vec<f32>) 
 /// One training step so that weights and batch-norm statistics are not the initial ones.
 fn train_once(net: &Network, game: &ConnectFour) {
     let (obs, legal) = inputs(game);
-    let out = if net.is_recurrent() {
-        let starts = Tensor::ones((2, 1), candle_core::DType::U8, &Device::Cpu).unwrap();
-        let (o, _) = net
-            .sequence(
-                &obs.unsqueeze(1).unwrap(),
-                &legal.unsqueeze(1).unwrap(),
-                &starts,
-                &net.initial_state(2).unwrap(),
-                true,
-            )
-            .unwrap();
-        ludus_nn::NetOutput {
-            policy_logits: o.policy_logits.squeeze(1).unwrap(),
-            value: o.value.squeeze(1).unwrap(),
-            value_head: o.value_head,
-        }
-    } else {
-        net.forward_t(&obs, &legal, true).unwrap()
-    };
+    let out = common::forward_any(net, &obs, &legal, true);
     let target =
         (Tensor::ones((2, 7), candle_core::DType::F32, &Device::Cpu).unwrap() / 7.0).unwrap();
     let z = Tensor::new(&[1.0f32, -1.0], &Device::Cpu).unwrap();

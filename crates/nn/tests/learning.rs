@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Instant;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use ludus_nn::train::{policy_value_loss, Optimizer, OptimizerConfig};
 use ludus_nn::{
     encode_states, Arch, Encoder, LstmConfig, MlpConfig, NetConfig, NetShape, Network,
@@ -48,30 +48,6 @@ fn fit_tictactoe(config: &NetConfig, epochs: usize, lr: f64) -> f64 {
         },
     )
     .unwrap();
-    let forward = |net: &Network, obs: &Tensor, legal: &Tensor, train: bool| {
-        if net.is_recurrent() {
-            // Each position is its own one-step episode.
-            let b = obs.dim(0).unwrap();
-            let starts = Tensor::ones((b, 1), DType::U8, &dev).unwrap();
-            let state = net.initial_state(b).unwrap();
-            let (out, _) = net
-                .sequence(
-                    &obs.unsqueeze(1).unwrap(),
-                    &legal.unsqueeze(1).unwrap(),
-                    &starts,
-                    &state,
-                    train,
-                )
-                .unwrap();
-            ludus_nn::NetOutput {
-                policy_logits: out.policy_logits.squeeze(1).unwrap(),
-                value: out.value.squeeze(1).unwrap(),
-                value_head: out.value_head,
-            }
-        } else {
-            net.forward_t(obs, legal, train).unwrap()
-        }
-    };
     let batch = 256;
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut rng = ludus_core::seeded_rng(3);
@@ -80,7 +56,7 @@ fn fit_tictactoe(config: &NetConfig, epochs: usize, lr: f64) -> f64 {
         order.shuffle(&mut rng);
         for chunk in order.chunks(batch) {
             let idx = Tensor::new(chunk, &dev).unwrap();
-            let out = forward(
+            let out = common::forward_any(
                 &net,
                 &obs.index_select(&idx, 0).unwrap(),
                 &legal.index_select(&idx, 0).unwrap(),
@@ -97,7 +73,7 @@ fn fit_tictactoe(config: &NetConfig, epochs: usize, lr: f64) -> f64 {
         }
     }
     let frozen = net.inference_copy().unwrap();
-    let out = forward(&frozen, &obs, &legal, false);
+    let out = common::forward_any(&frozen, &obs, &legal, false);
     let best = out
         .policy_logits
         .argmax(1)

@@ -1,6 +1,8 @@
 //! Every architecture on every game: output shapes, exact zeros on illegal actions, value range,
 //! gradients reaching every parameter, seeded reproducibility, and input errors.
 
+mod common;
+
 use candle_core::{DType, Device, Tensor};
 use ludus_connect4::ConnectFour;
 use ludus_core::{Game, GameState};
@@ -144,7 +146,6 @@ fn every_parameter_receives_a_gradient() {
     let states = positions(&game, 6);
     let refs: Vec<_> = states.iter().collect();
     let (obs, legal) = encode_states(&game, &refs, &dev).unwrap();
-    let b = states.len();
     let shape = NetShape::of(&game);
     for config in small_configs() {
         let net = Network::new(&config, &shape, &dev, 3).unwrap();
@@ -163,12 +164,6 @@ fn every_parameter_receives_a_gradient() {
         } else {
             net.forward_t(&obs, &legal, true).unwrap()
         };
-        let _ = b;
-        let target = out.policy().unwrap().detach();
-        let target = (target.ones_like().unwrap() * 0.0)
-            .unwrap()
-            .broadcast_add(&target)
-            .unwrap();
         let value_target = out.value_scalar().unwrap().detach().zeros_like().unwrap();
         // A policy target that differs from the prediction so every logit gets a gradient.
         let uniform = out
@@ -180,7 +175,6 @@ fn every_parameter_receives_a_gradient() {
         let uniform = uniform
             .broadcast_div(&uniform.sum_keepdim(candle_core::D::Minus1).unwrap())
             .unwrap();
-        let _ = target;
         let losses =
             ludus_nn::train::policy_value_loss(&out, &uniform, &(value_target + 0.5).unwrap(), 1.0)
                 .unwrap();
@@ -323,37 +317,10 @@ fn a_training_step_reaches_every_forward_path() {
     let (obs, legal) = encode_states(&game, &refs, &dev).unwrap();
     let b = states.len();
     let shape = NetShape::of(&game);
-    let run = |net: &Network, train: bool| {
-        if net.is_recurrent() {
-            let starts = Tensor::ones((b, 1), DType::U8, &dev).unwrap();
-            let (o, _) = net
-                .sequence(
-                    &obs.unsqueeze(1).unwrap(),
-                    &legal.unsqueeze(1).unwrap(),
-                    &starts,
-                    &net.initial_state(b).unwrap(),
-                    train,
-                )
-                .unwrap();
-            (
-                o.policy_logits.squeeze(1).unwrap(),
-                o.value.squeeze(1).unwrap(),
-                o.value_head,
-            )
-        } else {
-            let o = net.forward_t(&obs, &legal, train).unwrap();
-            (o.policy_logits, o.value, o.value_head)
-        }
-    };
     for config in small_configs() {
         let net = Network::new(&config, &shape, &dev, 8).unwrap();
-        let before = run(&net, false).1;
-        let (logits, value, head) = run(&net, true);
-        let out = ludus_nn::NetOutput {
-            policy_logits: logits,
-            value,
-            value_head: head,
-        };
+        let before = common::forward_any(&net, &obs, &legal, false).value;
+        let out = common::forward_any(&net, &obs, &legal, true);
         let target = (Tensor::ones((b, 7), DType::F32, &dev).unwrap() / 7.0).unwrap();
         let z = Tensor::ones(b, DType::F32, &dev).unwrap();
         let losses = policy_value_loss(&out, &target, &z, 1.0).unwrap();
@@ -366,30 +333,20 @@ fn a_training_step_reaches_every_forward_path() {
         )
         .unwrap();
         opt.backward_step(&losses.total).unwrap();
-        let after = run(&net, false);
-        let frozen = run(&net.inference_copy().unwrap(), false);
-        let diff = |a: &Tensor, b: &Tensor| {
-            (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap()
-        };
+        let after = common::forward_any(&net, &obs, &legal, false);
+        let frozen = common::forward_any(&net.inference_copy().unwrap(), &obs, &legal, false);
         assert!(
-            diff(&after.1, &before) > 1e-4,
+            common::max_abs_diff(&after.value, &before) > 1e-4,
             "{}: the step changed nothing",
             config.kind()
         );
         assert!(
-            diff(&after.0, &frozen.0) < 1e-4,
+            common::max_abs_diff(&after.policy_logits, &frozen.policy_logits) < 1e-4,
             "{}: policy differs from frozen copy",
             config.kind()
         );
         assert!(
-            diff(&after.1, &frozen.1) < 1e-4,
+            common::max_abs_diff(&after.value, &frozen.value) < 1e-4,
             "{}: value differs from frozen copy",
             config.kind()
         );

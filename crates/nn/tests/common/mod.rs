@@ -69,3 +69,46 @@ pub fn solved_tictactoe() -> Vec<Solved> {
     }
     out
 }
+
+/// Feed-forward pass for any network: a recurrent one runs every position as a one-step
+/// episode (fresh state), so tests can treat all four architectures alike.
+pub fn forward_any(
+    net: &ludus_nn::Network,
+    obs: &candle_core::Tensor,
+    legal: &candle_core::Tensor,
+    train: bool,
+) -> ludus_nn::NetOutput {
+    if !net.is_recurrent() {
+        return net.forward_t(obs, legal, train).unwrap();
+    }
+    let b = obs.dim(0).unwrap();
+    let starts = candle_core::Tensor::ones((b, 1), candle_core::DType::U8, obs.device()).unwrap();
+    let (out, _) = net
+        .sequence(
+            &obs.unsqueeze(1).unwrap(),
+            &legal.unsqueeze(1).unwrap(),
+            &starts,
+            &net.initial_state(b).unwrap(),
+            train,
+        )
+        .unwrap();
+    ludus_nn::NetOutput {
+        policy_logits: out.policy_logits.squeeze(1).unwrap(),
+        value: out.value.squeeze(1).unwrap(),
+        value_head: out.value_head,
+    }
+}
+
+/// Largest absolute difference between two tensors of the same shape.
+pub fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
