@@ -4,6 +4,8 @@
 //! see shared/gpu/README.md).
 #![cfg(feature = "cuda")]
 
+mod common;
+
 use candle_core::{DType, Device, Tensor};
 use ludus_connect4::ConnectFour;
 use ludus_core::{Game, GameState};
@@ -39,14 +41,7 @@ fn configs() -> Vec<NetConfig> {
 fn relative_error(a: &Tensor, b: &Tensor) -> f32 {
     let a = a.to_device(&Device::Cpu).unwrap().flatten_all().unwrap();
     let b = b.to_device(&Device::Cpu).unwrap().flatten_all().unwrap();
-    let diff = (&a - &b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let diff = common::max_abs_diff(&a, &b);
     let scale = a
         .abs()
         .unwrap()

@@ -1,5 +1,7 @@
 //! The LSTM remembers what a feed-forward net cannot, and episode starts reset its state.
 
+mod common;
+
 use candle_core::{DType, Device, Tensor};
 use ludus_nn::train::{policy_value_loss, Optimizer, OptimizerConfig};
 use ludus_nn::{
@@ -158,8 +160,7 @@ fn lstm_net() -> Network {
 }
 
 fn close(a: &Tensor, b: &Tensor) -> bool {
-    let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
-    d.to_scalar::<f32>().unwrap() < 1e-6
+    common::max_abs_diff(a, b) < 1e-6
 }
 
 #[test]

@@ -375,14 +375,10 @@ fn a_large_batch_equals_its_positions_one_by_one() {
                     &legal.narrow(0, i, 1).unwrap(),
                 )
                 .unwrap();
-            let d = (all.policy().unwrap().narrow(0, i, 1).unwrap() - one.policy().unwrap())
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let d = common::max_abs_diff(
+                &all.policy().unwrap().narrow(0, i, 1).unwrap(),
+                &one.policy().unwrap(),
+            );
             assert!(d < 1e-5, "{} position {i}: {d}", config.kind());
         }
     }
