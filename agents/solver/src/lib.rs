@@ -35,6 +35,11 @@
 //! [`SolverAgent`] plays Ludus' Connect Four (`ludus-connect4`) with these scores, and
 //! `Position::from(&ConnectFourState)` converts a game state, as both share Pons' layout.
 //!
+//! [`eval_set`] holds 1,000 solver-labelled positions with 8 to 30 stones
+//! ([`builtin_eval_set`], compiled in from `data/connect4-eval.tsv`, written by the
+//! `label_positions` example) and [`optimal_move_share`], which scores any move picker on them:
+//! the Connect Four yardstick of the AlphaZero trainer.
+//!
 //! There is no opening book, so boards with fewer than about 8 stones can take minutes (see
 //! [`Solver`] for measured times).
 //!
@@ -42,10 +47,15 @@
 //! needs bit-level operations the game API does not offer.
 
 mod agent;
+pub mod eval_set;
 mod position;
 mod solver;
 mod table;
 
 pub use agent::SolverAgent;
+pub use eval_set::{
+    builtin_eval_set, optimal_move_share, parse_labelled_tsv, EvalSetError, LabelledPosition,
+    OptimalMoveReport, Share,
+};
 pub use position::{Position, PositionError, CELLS, HEIGHT, WIDTH};
 pub use solver::Solver;
