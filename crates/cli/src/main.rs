@@ -13,6 +13,7 @@ mod move_cmd;
 mod movelist;
 mod perft_cmd;
 mod play;
+mod train;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,7 @@ enum Command {
     Perft(perft_cmd::Args),
     Bench(bench::Args),
     BenchNets(bench_nets::Args),
+    Train(train::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Perft(args) => perft_cmd::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchNets(args) => bench_nets::run(args),
+        Command::Train(args) => train::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 use ludus_baselines::DefaultEvaluator;
 use ludus_connect4::ConnectFour;
-use ludus_core::{Agent, Game, Spec, SpecError};
+use ludus_core::{Action, Agent, Game, Spec, SpecError};
 use ludus_go::{Go, GoConfig};
 use ludus_othello::Othello;
 use ludus_tictactoe::TicTacToe;
@@ -16,6 +16,13 @@ pub trait RegisteredGame: Game + DefaultEvaluator {
     /// The perfect-play agent, for games that have one, searching at most `node_budget` nodes
     /// per move before it falls back to a heuristic search (`None`: no limit).
     fn solver_agent(&self, _seed: u64, _node_budget: Option<u64>) -> Option<Box<dyn Agent<Self>>> {
+        None
+    }
+
+    /// Positions whose optimal moves are known, for judging a trained agent's choices: every
+    /// reachable position of tic-tac-toe (exact negamax), Connect Four's 1,000 solver-labelled
+    /// positions of 8–30 plies (`ludus_solver::builtin_eval_set`); `None` for other games.
+    fn labelled_positions(&self) -> Option<Vec<(Self::State, Vec<Action>)>> {
         None
     }
 }
@@ -97,13 +104,26 @@ pub fn game_from_spec(text: &str) -> Result<AnyGame, RegistryError> {
     Ok(game)
 }
 
-impl RegisteredGame for TicTacToe {}
+impl RegisteredGame for TicTacToe {
+    fn labelled_positions(&self) -> Option<Vec<(Self::State, Vec<Action>)>> {
+        ludus_alphazero::evaluate::exact_labels(self, 10_000)
+    }
+}
 
 impl RegisteredGame for ConnectFour {
     fn solver_agent(&self, seed: u64, node_budget: Option<u64>) -> Option<Box<dyn Agent<Self>>> {
         Some(Box::new(
             ludus_solver::SolverAgent::new(seed).with_node_budget(node_budget),
         ))
+    }
+
+    fn labelled_positions(&self) -> Option<Vec<(Self::State, Vec<Action>)>> {
+        Some(
+            ludus_solver::builtin_eval_set()
+                .iter()
+                .map(|p| (p.state().clone(), p.optimal_columns()))
+                .collect(),
+        )
     }
 }
 

@@ -1,0 +1,422 @@
+//! Every hyper-parameter of a training run, in one struct with documented defaults (CleanRL's
+//! rule: what a run did is one visible table). A run directory's `config.toml` is this struct.
+
+use ludus_nn::train::OptimizerConfig;
+use ludus_nn::{Arch, MlpConfig, NetConfig, ResnetConfig, ValueHead};
+use ludus_search::{Algorithm, SearchConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+
+/// A whole training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// The game spec, as on the command line (`connect4`, `go:size=9`).
+    pub game: String,
+    /// Fixes every random choice on the CPU: initial weights, self-play, batch sampling.
+    pub seed: u64,
+    /// Generations to run; each is one round of self-play, then training, then evaluation.
+    pub generations: usize,
+    /// The network (`[net]`, see `ludus_nn::NetConfig`).
+    pub net: NetConfig,
+    /// The search used in self-play (`[search]`).
+    pub search: SearchConfig,
+    /// Self-play (`[selfplay]`).
+    pub selfplay: SelfPlayConfig,
+    /// The replay buffer (`[replay]`).
+    pub replay: ReplayConfig,
+    /// Gradient steps (`[training]`).
+    pub training: TrainingConfig,
+    /// AdamW (`[optimizer]`).
+    pub optimizer: OptimizerConfig,
+    /// Evaluation after each generation (`[evaluation]`).
+    pub evaluation: EvaluationConfig,
+}
+
+/// Self-play settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelfPlayConfig {
+    /// Games per generation (default 128).
+    pub games_per_generation: usize,
+    /// Worker threads (default 1). Each plays its share of the games and evaluates the leaves
+    /// of all of them in one network batch; on a CPU the network already uses every core, so
+    /// one worker is fastest; on a GPU, 2–4 workers overlap search with inference.
+    pub threads: usize,
+    /// Games each worker plays at once, i.e. the network batch size (default 64).
+    pub concurrent_games: usize,
+    /// PUCT only: moves played with temperature 1 (sampled ∝ visits) before playing the most
+    /// visited (default 8). Gumbel search explores by its own noise.
+    pub temperature_moves: usize,
+}
+
+/// Replay buffer settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayConfig {
+    /// Generations of self-play positions kept (default 8): old games by a weak network are
+    /// dropped so targets track the current network.
+    pub window_generations: usize,
+    /// Train on a random symmetry of each sampled position (default true).
+    pub augment: bool,
+}
+
+/// Gradient steps per generation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// Positions per gradient step (default 256).
+    pub batch_size: usize,
+    /// AdamW steps per generation (default 100).
+    pub steps_per_generation: usize,
+    /// Weight of the value loss against the policy loss (default 1.0).
+    pub value_weight: f64,
+}
+
+/// Evaluation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvaluationConfig {
+    /// Evaluate every this many generations (default 1; 0 = never).
+    pub every: usize,
+    /// Opponents, as agent specs (default `random` and `mcts:sims=200`).
+    pub opponents: Vec<String>,
+    /// Games against each opponent, half in each seat (default 20).
+    pub games: usize,
+    /// Simulations per move of the trained agent when evaluated (default: the self-play
+    /// search's). Its search runs without exploration noise.
+    pub simulations: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig::for_game("connect4")
+    }
+}
+
+impl Default for SelfPlayConfig {
+    fn default() -> Self {
+        SelfPlayConfig {
+            games_per_generation: 128,
+            threads: 1,
+            concurrent_games: 64,
+            temperature_moves: 8,
+        }
+    }
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig {
+            window_generations: 8,
+            augment: true,
+        }
+    }
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            batch_size: 256,
+            steps_per_generation: 100,
+            value_weight: 1.0,
+        }
+    }
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig {
+            every: 1,
+            opponents: vec!["random".into(), "mcts:sims=200".into()],
+            games: 20,
+            simulations: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Defaults chosen to learn visibly on a 2-core CPU, per game (`name` is the game's
+    /// registry name; unknown names get Connect Four's settings).
+    pub fn for_game(name: &str) -> Self {
+        let base = TrainConfig {
+            game: name.to_string(),
+            seed: 1,
+            generations: 30,
+            net: NetConfig::new(
+                Arch::Resnet(ResnetConfig {
+                    channels: 64,
+                    blocks: 5,
+                }),
+                ValueHead::Wdl,
+            ),
+            search: SearchConfig {
+                algorithm: Algorithm::Gumbel,
+                simulations: 32,
+                ..SearchConfig::default()
+            },
+            selfplay: SelfPlayConfig::default(),
+            replay: ReplayConfig::default(),
+            training: TrainingConfig::default(),
+            optimizer: OptimizerConfig::default(),
+            evaluation: EvaluationConfig::default(),
+        };
+        match name {
+            "tictactoe" => TrainConfig {
+                generations: 12,
+                net: NetConfig::new(
+                    Arch::Mlp(MlpConfig {
+                        hidden: 128,
+                        layers: 2,
+                    }),
+                    ValueHead::Wdl,
+                ),
+                search: SearchConfig {
+                    algorithm: Algorithm::Gumbel,
+                    simulations: 16,
+                    ..SearchConfig::default()
+                },
+                selfplay: SelfPlayConfig {
+                    games_per_generation: 128,
+                    ..SelfPlayConfig::default()
+                },
+                training: TrainingConfig {
+                    batch_size: 128,
+                    steps_per_generation: 60,
+                    value_weight: 1.0,
+                },
+                optimizer: OptimizerConfig {
+                    lr: 3e-3,
+                    ..OptimizerConfig::default()
+                },
+                evaluation: EvaluationConfig {
+                    opponents: vec!["random".into(), "alphabeta".into()],
+                    ..EvaluationConfig::default()
+                },
+                ..base
+            },
+            "connect4" => TrainConfig {
+                generations: 60,
+                net: NetConfig::new(
+                    Arch::Resnet(ResnetConfig {
+                        channels: 32,
+                        blocks: 4,
+                    }),
+                    ValueHead::Wdl,
+                ),
+                evaluation: EvaluationConfig {
+                    every: 2,
+                    opponents: vec!["mcts:sims=200".into(), "alphabeta:depth=4".into()],
+                    ..EvaluationConfig::default()
+                },
+                ..base
+            },
+            _ => base,
+        }
+    }
+
+    /// Checks every section, naming the first bad field.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`].
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let bad = |what: String| Err(TrainError::Config(what));
+        if self.generations == 0 {
+            return bad("generations must be at least 1".into());
+        }
+        self.net
+            .validate()
+            .map_err(|e| TrainError::Config(format!("net: {e}")))?;
+        self.search
+            .validate()
+            .map_err(|e| TrainError::Config(e.to_string()))?;
+        self.optimizer
+            .validate()
+            .map_err(|e| TrainError::Config(format!("optimizer: {e}")))?;
+        if self.net.is_recurrent() {
+            return bad("net.kind = \"lstm\" cannot be trained by AlphaZero self-play: search evaluates positions, not sequences; use mlp, resnet or transformer".into());
+        }
+        let sp = &self.selfplay;
+        if sp.games_per_generation == 0 {
+            return bad("selfplay.games_per_generation must be at least 1".into());
+        }
+        if sp.threads == 0 || sp.threads > 256 {
+            return bad("selfplay.threads must be between 1 and 256".into());
+        }
+        if sp.concurrent_games == 0 || sp.concurrent_games > 65_536 {
+            return bad("selfplay.concurrent_games must be between 1 and 65536".into());
+        }
+        if self.replay.window_generations == 0 {
+            return bad("replay.window_generations must be at least 1".into());
+        }
+        let tr = &self.training;
+        if tr.batch_size == 0 {
+            return bad("training.batch_size must be at least 1".into());
+        }
+        if !(tr.value_weight.is_finite() && tr.value_weight >= 0.0) {
+            return bad("training.value_weight must be a number ≥ 0".into());
+        }
+        if self.evaluation.simulations == Some(0) {
+            return bad("evaluation.simulations must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Applies `key=value` overrides (`search.simulations=64`, `net.kind="mlp"`): the value is
+    /// read as TOML (a bare word is taken as a string) and set at the dotted path, then the
+    /// whole config is read back, so a mistyped key or a value of the wrong type is an error
+    /// that names it.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`].
+    pub fn with_overrides(&self, overrides: &[String]) -> Result<TrainConfig, TrainError> {
+        let mut table = toml::Value::try_from(self)
+            .map_err(|e| TrainError::Config(format!("cannot represent the config: {e}")))?;
+        for item in overrides {
+            let (key, raw) = item.split_once('=').ok_or_else(|| {
+                TrainError::Config(format!(
+                    "override `{item}` is not KEY=VALUE (e.g. search.simulations=64)"
+                ))
+            })?;
+            let key = key.trim();
+            let value = parse_value(raw.trim());
+            set_path(&mut table, key, value)?;
+        }
+        let text = toml::to_string(&table)
+            .map_err(|e| TrainError::Config(format!("cannot represent the config: {e}")))?;
+        let config: TrainConfig = toml::from_str(&text).map_err(|e| {
+            TrainError::Config(format!(
+                "after --set {}: {}",
+                overrides.join(" "),
+                e.message()
+            ))
+        })?;
+        Ok(config)
+    }
+
+    /// The config as TOML, as written to a run's `config.toml`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a TrainConfig is always representable in TOML")
+    }
+
+    /// Reads a config from TOML text; missing fields take their defaults for the game named in
+    /// the text (or Connect Four's).
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] naming the bad key or value.
+    pub fn from_toml(text: &str) -> Result<TrainConfig, TrainError> {
+        let value: toml::Value = toml::from_str(text)
+            .map_err(|e| TrainError::Config(format!("invalid TOML: {}", e.message())))?;
+        let game = value
+            .get("game")
+            .and_then(|g| g.as_str())
+            .unwrap_or("connect4")
+            .to_string();
+        let name = game.split(':').next().unwrap_or("").to_string();
+        let mut base = toml::Value::try_from(TrainConfig::for_game(&name))
+            .map_err(|e| TrainError::Config(e.to_string()))?;
+        merge(&mut base, value);
+        let text = toml::to_string(&base).map_err(|e| TrainError::Config(e.to_string()))?;
+        toml::from_str(&text).map_err(|e| TrainError::Config(e.message().to_string()))
+    }
+}
+
+fn parse_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn set_path(table: &mut toml::Value, key: &str, value: toml::Value) -> Result<(), TrainError> {
+    let mut node = table;
+    let parts: Vec<&str> = key.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let map = node.as_table_mut().ok_or_else(|| {
+            TrainError::Config(format!(
+                "--set {key}: `{}` is not a section",
+                parts[..i].join(".")
+            ))
+        })?;
+        if i + 1 == parts.len() {
+            map.insert(part.to_string(), value);
+            return Ok(());
+        }
+        node = map
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    }
+    Err(TrainError::Config(format!("--set {key}: empty key")))
+}
+
+/// Overlays `top` on `base`, table by table (a `[net]` table replaces the whole net, since
+/// its fields depend on its `kind`).
+fn merge(base: &mut toml::Value, top: toml::Value) {
+    match (base, top) {
+        (toml::Value::Table(b), toml::Value::Table(t)) => {
+            for (k, v) in t {
+                match b.get_mut(&k) {
+                    Some(slot) if k != "net" && slot.is_table() && v.is_table() => merge(slot, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, t) => *b = t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_through_toml_and_validate() {
+        for game in ["tictactoe", "connect4", "othello", "go"] {
+            let config = TrainConfig::for_game(game);
+            config.validate().unwrap();
+            assert_eq!(TrainConfig::from_toml(&config.to_toml()).unwrap(), config);
+        }
+    }
+
+    #[test]
+    fn overrides_set_nested_values_and_reject_typos() {
+        let config = TrainConfig::for_game("tictactoe");
+        let changed = config
+            .with_overrides(&[
+                "search.simulations=64".into(),
+                "search.algorithm=puct".into(),
+                "seed = 9".into(),
+            ])
+            .unwrap();
+        assert_eq!(changed.search.simulations, 64);
+        assert_eq!(changed.search.algorithm, Algorithm::Puct);
+        assert_eq!(changed.seed, 9);
+        let err = config
+            .with_overrides(&["search.simulatons=3".into()])
+            .unwrap_err();
+        assert!(err.to_string().contains("simulatons"), "{err}");
+        let err = config.with_overrides(&["seed".into()]).unwrap_err();
+        assert!(err.to_string().contains("KEY=VALUE"));
+        let err = config
+            .with_overrides(&["training.batch_size=\"big\"".into()])
+            .unwrap_err();
+        assert!(err.to_string().contains("batch_size"), "{err}");
+    }
+
+    #[test]
+    fn a_partial_file_takes_the_games_defaults() {
+        let config =
+            TrainConfig::from_toml("game = \"tictactoe\"\n[search]\nsimulations = 8\n").unwrap();
+        assert_eq!(config.search.simulations, 8);
+        assert_eq!(config.search.algorithm, Algorithm::Gumbel);
+        assert_eq!(config.net, TrainConfig::for_game("tictactoe").net);
+        assert!(TrainConfig::from_toml("generations = 0")
+            .unwrap()
+            .validate()
+            .is_err());
+        assert!(TrainConfig::from_toml("[selfplay]\ngames = 3").is_err());
+    }
+}
