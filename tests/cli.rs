@@ -357,3 +357,175 @@ fn bench_nets_explains_bad_devices_and_names() {
         );
     }
 }
+
+/// A quick training config for the CLI tests (a few seconds per generation).
+const QUICK_TRAIN: &[&str] = &[
+    "--set",
+    "selfplay.games_per_generation=24",
+    "--set",
+    "training.steps_per_generation=10",
+    "--set",
+    "net.hidden=32",
+    "--set",
+    "evaluation.games=4",
+    "--set",
+    "evaluation.opponents=[\"random\"]",
+];
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ludus-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn train_writes_a_run_directory_and_resumes_after_kill_9() {
+    let runs = scratch_dir("train");
+    let runs_arg = runs.to_str().unwrap();
+    let mut args = vec![
+        "train",
+        "--game",
+        "tictactoe",
+        "--runs-dir",
+        runs_arg,
+        "--name",
+        "t",
+        "--set",
+        "generations=40",
+    ];
+    args.extend_from_slice(QUICK_TRAIN);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ludus"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run ludus train");
+    // Kill it (SIGKILL) once at least two generations are committed.
+    let dir = runs.join("t");
+    let state = dir.join("state.json");
+    let committed = |s: &str| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(s).unwrap();
+        v["generation"].as_u64().unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&state) {
+            if committed(&text) >= 2 {
+                break;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no generation committed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = committed(&std::fs::read_to_string(&state).unwrap());
+    assert!(at_kill < 40, "the run finished before it was killed");
+
+    // Resume with a changed config: refused with the reason.
+    let o = ludus(&[
+        "train",
+        "--resume",
+        dir.to_str().unwrap(),
+        "--set",
+        "search.simulations=3",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("search.simulations"), "{}", stderr(&o));
+
+    // Resume for two more generations: counters continue from the committed generation.
+    let o = ludus(&[
+        "train",
+        "--resume",
+        dir.to_str().unwrap(),
+        "--max-generations",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("at generation {at_kill} of 40")),
+        "{}",
+        stderr(&o)
+    );
+    let now = committed(&std::fs::read_to_string(&state).unwrap());
+    assert_eq!(now, at_kill + 2);
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let generations: Vec<u64> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(generations, (1..=now).collect::<Vec<_>>());
+    for file in [
+        "config.toml",
+        "checkpoints/latest.safetensors",
+        "checkpoints/best.json",
+        "plots/progress.png",
+        "plots/progress.svg",
+    ] {
+        assert!(dir.join(file).exists(), "missing {file}");
+    }
+    assert!(stdout(&o).contains("generations"), "{}", stdout(&o));
+    std::fs::remove_dir_all(&runs).unwrap();
+}
+
+#[test]
+fn train_explains_bad_configs() {
+    let runs = scratch_dir("train-bad");
+    let r = runs.to_str().unwrap();
+    assert_usage_error(
+        &[
+            "train",
+            "--game",
+            "tictactoe",
+            "--runs-dir",
+            r,
+            "--set",
+            "search.simulatons=3",
+        ],
+        "simulatons",
+    );
+    assert_usage_error(
+        &[
+            "train",
+            "--game",
+            "tictactoe",
+            "--runs-dir",
+            r,
+            "--set",
+            "generations=0",
+        ],
+        "generations",
+    );
+    assert_usage_error(
+        &[
+            "train",
+            "--game",
+            "tictactoe",
+            "--runs-dir",
+            r,
+            "--set",
+            "net.kind=\"lstm\"",
+        ],
+        "lstm",
+    );
+    assert_usage_error(
+        &[
+            "train",
+            "--game",
+            "tictactoe",
+            "--runs-dir",
+            r,
+            "--set",
+            "evaluation.opponents=[\"rnadom\"]",
+        ],
+        "rnadom",
+    );
+    assert_usage_error(&["train", "--resume", r], "not a run directory");
+    assert_usage_error(&["train", "--game", "chess"], "unknown game");
+    let _ = std::fs::remove_dir_all(&runs);
+}

@@ -1,7 +1,7 @@
 //! Every hyper-parameter of a training run, in one struct with documented defaults (CleanRL's
 //! rule: what a run did is one visible table). A run directory's `config.toml` is this struct.
 
-use ludus_nn::train::OptimizerConfig;
+use ludus_nn::train::{LrSchedule, OptimizerConfig};
 use ludus_nn::{Arch, MlpConfig, NetConfig, ResnetConfig, ValueHead};
 use ludus_search::{Algorithm, SearchConfig};
 use serde::{Deserialize, Serialize};
@@ -163,8 +163,11 @@ impl TrainConfig {
             evaluation: EvaluationConfig::default(),
         };
         match name {
+            // Tic-tac-toe is small enough that coverage decides: PUCT with strong root noise
+            // and temperature on every move reaches positions far off the main lines, which
+            // the judge (every reachable position) asks about.
             "tictactoe" => TrainConfig {
-                generations: 12,
+                generations: 40,
                 net: NetConfig::new(
                     Arch::Mlp(MlpConfig {
                         hidden: 128,
@@ -173,12 +176,14 @@ impl TrainConfig {
                     ValueHead::Wdl,
                 ),
                 search: SearchConfig {
-                    algorithm: Algorithm::Gumbel,
-                    simulations: 16,
+                    algorithm: Algorithm::Puct,
+                    simulations: 64,
+                    dirichlet_alpha: 1.0,
                     ..SearchConfig::default()
                 },
                 selfplay: SelfPlayConfig {
                     games_per_generation: 128,
+                    temperature_moves: 9,
                     ..SelfPlayConfig::default()
                 },
                 training: TrainingConfig {
@@ -188,10 +193,17 @@ impl TrainConfig {
                 },
                 optimizer: OptimizerConfig {
                     lr: 3e-3,
+                    schedule: LrSchedule::Cosine {
+                        warmup: 60,
+                        total: 40 * 60,
+                        min_factor: 0.05,
+                    },
                     ..OptimizerConfig::default()
                 },
                 evaluation: EvaluationConfig {
                     opponents: vec!["random".into(), "alphabeta".into()],
+                    games: 100,
+                    simulations: Some(200),
                     ..EvaluationConfig::default()
                 },
                 ..base

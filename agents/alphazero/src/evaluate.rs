@@ -178,3 +178,198 @@ fn mover_value<S: GameState>(state: &S, player: usize, memo: &mut HashMap<u64, f
         -v
     }
 }
+
+/// One side of a batched match: a network search, or any agent.
+pub enum Side<'a, G: Game> {
+    /// A search on a network; all games' searches of this side share its forward passes.
+    Search {
+        /// The network evaluator.
+        evaluator: Box<crate::NetEvaluator<G>>,
+        /// The search (run without exploration noise).
+        config: ludus_search::SearchConfig,
+    },
+    /// Any agent, one built per game.
+    Agent(&'a AgentFactory<G>),
+}
+
+impl<G: Game> std::fmt::Debug for Side<'_, G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Side::Search { config, .. } => {
+                f.debug_struct("Search").field("config", config).finish()
+            }
+            Side::Agent(_) => f.write_str("Agent"),
+        }
+    }
+}
+
+/// Plays `games` games between `a` and `b` all at once (`a` first in even-numbered games):
+/// every move a search side owes in any game is searched in one lockstep batch, so a network
+/// side costs about as many forward passes as one game would. Game `i` is seeded from
+/// `derive_seed(seed, i)` as in [`play_match`]. Returns `a`'s score.
+///
+/// # Errors
+/// An agent's or the search's error.
+pub fn play_match_batched<'a, G: Game>(
+    game: &G,
+    a: &mut Side<'a, G>,
+    b: &mut Side<'a, G>,
+    games: usize,
+    seed: u64,
+) -> Result<MatchScore, AgentError> {
+    let failed = |e: ludus_search::SearchError| AgentError::Failed(e.to_string());
+    let mut states: Vec<G::State> = (0..games).map(|_| game.initial_state()).collect();
+    // Per side: one search or one agent per game.
+    let mut players: Vec<Vec<Option<Player<G>>>> = Vec::new();
+    for (s, side) in [&*a, &*b].into_iter().enumerate() {
+        let mut list = Vec::with_capacity(games);
+        for i in 0..games {
+            let player_seed = derive_seed(derive_seed(seed, i as u64), s as u64);
+            list.push(Some(match side {
+                Side::Search { config, .. } => Player::Search(Box::new(
+                    ludus_search::Search::new(game.clone(), config.clone(), player_seed)
+                        .map_err(failed)?,
+                )),
+                Side::Agent(build) => {
+                    let mut agent = build(player_seed)?;
+                    agent.new_game(player_seed);
+                    Player::Agent(agent)
+                }
+            }));
+        }
+        players.push(list);
+    }
+    loop {
+        let open: Vec<usize> = (0..games).filter(|&i| !states[i].is_terminal()).collect();
+        if open.is_empty() {
+            break;
+        }
+        for (s, side) in [&mut *a, &mut *b].into_iter().enumerate() {
+            // Games where side `s` is to move: side a sits in seat i % 2.
+            let mine: Vec<usize> = open
+                .iter()
+                .copied()
+                .filter(|&i| !states[i].is_terminal() && (states[i].to_play() == i % 2) == (s == 0))
+                .collect();
+            match side {
+                Side::Search { evaluator, .. } => {
+                    // Take this round's searches out, run them together, put them back.
+                    let mut searches = Vec::with_capacity(mine.len());
+                    for &i in &mine {
+                        let Some(Player::Search(mut search)) = players[s][i].take() else {
+                            unreachable!("a search side holds searches")
+                        };
+                        search.set_root(states[i].clone());
+                        search.begin(false).map_err(failed)?;
+                        searches.push(*search);
+                    }
+                    ludus_search::run_all(&mut searches, evaluator.as_mut()).map_err(failed)?;
+                    for (&i, mut search) in mine.iter().zip(searches) {
+                        let outcome = search.outcome();
+                        let action = search.choose_action(&outcome, 0.0);
+                        states[i]
+                            .apply(action)
+                            .map_err(|e| AgentError::Failed(e.to_string()))?;
+                        players[s][i] = Some(Player::Search(Box::new(search)));
+                    }
+                }
+                Side::Agent(_) => {
+                    for &i in &mine {
+                        let Some(Player::Agent(agent)) = &mut players[s][i] else {
+                            unreachable!("an agent side holds agents")
+                        };
+                        let action = agent.select_action(&states[i])?;
+                        states[i].apply(action).map_err(|e| {
+                            AgentError::Failed(format!(
+                                "{} played an illegal move: {e}",
+                                agent.name()
+                            ))
+                        })?;
+                    }
+                }
+            }
+        }
+    }
+    let mut score = MatchScore::default();
+    for (i, state) in states.iter().enumerate() {
+        let r = state.player_return(i % 2);
+        if r > 0.0 {
+            score.wins += 1;
+        } else if r < 0.0 {
+            score.losses += 1;
+        } else {
+            score.draws += 1;
+        }
+    }
+    Ok(score)
+}
+
+enum Player<G: Game> {
+    Search(Box<ludus_search::Search<G>>),
+    Agent(Box<dyn Agent<G>>),
+}
+
+/// [`optimal_move_share`] for a network search, all positions searched in lockstep batches of
+/// up to `batch` positions (one forward pass per round for the whole batch).
+///
+/// # Errors
+/// The search's error.
+pub fn optimal_move_share_batched<G: Game>(
+    game: &G,
+    positions: &[Labelled<G>],
+    evaluator: &mut crate::NetEvaluator<G>,
+    config: &ludus_search::SearchConfig,
+    batch: usize,
+    seed: u64,
+) -> Result<f64, ludus_search::SearchError> {
+    let mut good = 0;
+    for (c, chunk) in positions.chunks(batch.max(1)).enumerate() {
+        let mut searches = Vec::with_capacity(chunk.len());
+        for (k, (state, _)) in chunk.iter().enumerate() {
+            let mut search = ludus_search::Search::new(
+                game.clone(),
+                config.clone(),
+                derive_seed(seed, (c * batch + k) as u64),
+            )?;
+            search.set_root(state.clone());
+            search.begin(false)?;
+            searches.push(search);
+        }
+        ludus_search::run_all(&mut searches, evaluator)?;
+        for (search, (_, optimal)) in searches.iter().zip(chunk) {
+            if optimal.contains(&search.outcome().best_action) {
+                good += 1;
+            }
+        }
+    }
+    Ok(good as f64 / positions.len().max(1) as f64)
+}
+
+/// The share of `positions` where the network's own policy (no search) puts most probability
+/// on an optimal move: how much the network itself has learned.
+///
+/// # Errors
+/// The network's error.
+pub fn network_optimal_share<G: Game>(
+    game: &G,
+    positions: &[Labelled<G>],
+    net: &ludus_nn::Network,
+) -> Result<f64, ludus_nn::NnError> {
+    let mut good = 0;
+    for chunk in positions.chunks(256) {
+        let states: Vec<&G::State> = chunk.iter().map(|(s, _)| s).collect();
+        let (obs, legal) = ludus_nn::encode_states(game, &states, net.device())?;
+        let logits = net.forward(&obs, &legal)?.policy_logits.to_vec2::<f32>()?;
+        for (row, (_, optimal)) in logits.iter().zip(chunk) {
+            let best = row
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(a, _)| a);
+            if best.is_some_and(|a| optimal.contains(&a)) {
+                good += 1;
+            }
+        }
+    }
+    Ok(good as f64 / positions.len().max(1) as f64)
+}

@@ -12,6 +12,7 @@
 //! * [`NetEvaluator`] — a network as the search's evaluator; [`evaluate`] — matches and the
 //!   share of optimal moves.
 
+mod agent;
 mod config;
 mod error;
 pub mod evaluate;
@@ -21,6 +22,7 @@ mod replay;
 mod selfplay;
 mod trainer;
 
+pub use agent::{load_agent, AgentOptions};
 pub use config::{EvaluationConfig, ReplayConfig, SelfPlayConfig, TrainConfig, TrainingConfig};
 pub use error::TrainError;
 pub use evaluate::{MatchScore, Opponent};

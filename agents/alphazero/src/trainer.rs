@@ -35,15 +35,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use candle_core::Device;
-use ludus_core::{derive_seed, seeded_rng, Game, Symmetry};
+use ludus_core::{derive_seed, seeded_rng, AgentError, Game, Symmetry};
 use ludus_nn::checkpoint::{checkpoint_files, load_checkpoint, save_checkpoint};
 use ludus_nn::train::{policy_value_loss, Optimizer};
 use ludus_nn::{NetShape, Network};
-use ludus_search::{SearchAgent, SearchConfig};
+use ludus_search::SearchConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::error::io;
-use crate::evaluate::{optimal_move_share, play_match, Labelled, Opponent};
+use crate::evaluate::{
+    network_optimal_share, optimal_move_share_batched, play_match_batched, Labelled, Opponent, Side,
+};
 use crate::{
     play_games, NetEvaluator, ReplayBuffer, SelfPlayStats, Shard, TrainConfig, TrainError,
 };
@@ -425,6 +427,7 @@ impl<G: Game> Trainer<G> {
         }
         m.set("score_vs_previous", evaluation.previous);
         m.set("optimal_share", evaluation.optimal_share);
+        m.set("network_optimal_share", evaluation.network_optimal_share);
         if let Some(s) = strength {
             if self.state.best_score.is_none_or(|b| s >= b) {
                 self.state.best_score = Some(s);
@@ -505,45 +508,56 @@ impl<G: Game> Trainer<G> {
         observer.evaluating();
         let games = self.config.evaluation.games;
         let seed = derive_seed(self.config.seed, 3_000_000 + g as u64);
-        let mut agent = self.agent(&self.net, seed)?;
+        // Every game and position is searched in lockstep, one forward pass per round.
+        let search = SearchConfig {
+            leaves_per_batch: 1,
+            ..evaluation_search(&self.config)
+        };
+        let side = |net: &Network| -> Result<Side<'static, G>, TrainError> {
+            Ok(Side::Search {
+                evaluator: Box::new(NetEvaluator::new(self.game.clone(), net)?),
+                config: search.clone(),
+            })
+        };
+        let failed = |e: AgentError| TrainError::Config(format!("evaluation: {e}"));
         for (k, opponent) in self.setup.opponents.iter().enumerate() {
-            let mut other = (opponent.build)(derive_seed(seed, 10 + k as u64))
-                .map_err(|e| TrainError::Config(format!("opponent {}: {e}", opponent.name)))?;
-            let score = play_match(&self.game, &mut agent, other.as_mut(), games, seed)
-                .map_err(|e| TrainError::Config(format!("evaluation: {e}")))?;
+            let score = play_match_batched(
+                &self.game,
+                &mut side(&self.net)?,
+                &mut Side::Agent(&opponent.build),
+                games,
+                derive_seed(seed, k as u64),
+            )
+            .map_err(failed)?;
             evaluation
                 .scores
                 .push((opponent.name.clone(), Some(score.score())));
         }
         if let Some(previous) = &self.previous {
-            let mut other = self.agent(previous, derive_seed(seed, 1))?;
-            let score = play_match(&self.game, &mut agent, &mut other, games, seed)
-                .map_err(|e| TrainError::Config(format!("evaluation: {e}")))?;
+            let score = play_match_batched(
+                &self.game,
+                &mut side(&self.net)?,
+                &mut side(previous)?,
+                games,
+                derive_seed(seed, 1000),
+            )
+            .map_err(failed)?;
             evaluation.previous = Some(score.score());
         }
         if let Some(labelled) = &self.setup.labelled {
-            evaluation.optimal_share = Some(
-                optimal_move_share(labelled, &mut agent)
-                    .map_err(|e| TrainError::Config(format!("evaluation: {e}")))?,
-            );
+            let mut evaluator = NetEvaluator::new(self.game.clone(), &self.net)?;
+            evaluation.optimal_share = Some(optimal_move_share_batched(
+                &self.game,
+                labelled,
+                &mut evaluator,
+                &search,
+                256,
+                seed,
+            )?);
+            evaluation.network_optimal_share =
+                Some(network_optimal_share(&self.game, labelled, &self.net)?);
         }
         Ok(evaluation)
-    }
-
-    /// The trained agent as it plays when evaluated: the search without exploration noise.
-    fn agent(
-        &self,
-        net: &Network,
-        seed: u64,
-    ) -> Result<SearchAgent<G, NetEvaluator<G>>, TrainError> {
-        let config = evaluation_search(&self.config);
-        Ok(SearchAgent::new(
-            format!("generation {}", self.state.generation),
-            self.game.clone(),
-            config,
-            NetEvaluator::new(self.game.clone(), net)?,
-            seed,
-        )?)
     }
 
     fn save_weights(&self, g: usize) -> Result<(), TrainError> {
@@ -579,6 +593,7 @@ impl<G: Game> Trainer<G> {
         );
         columns.push("score_vs_previous".into());
         columns.push("optimal_share".into());
+        columns.push("network_optimal_share".into());
         columns
     }
 
@@ -692,6 +707,7 @@ struct Evaluation {
     scores: Vec<(String, Option<f64>)>,
     previous: Option<f64>,
     optimal_share: Option<f64>,
+    network_optimal_share: Option<f64>,
 }
 
 impl Evaluation {

@@ -12,6 +12,7 @@ pub struct SearchAgent<G: Game, E> {
     name: String,
     search: Search<G>,
     evaluator: E,
+    temperature: f32,
     last: Option<SearchOutcome>,
 }
 
@@ -31,8 +32,16 @@ impl<G: Game, E: Evaluator<G> + Send> SearchAgent<G, E> {
             name: name.into(),
             search: Search::new(game, config, seed)?,
             evaluator,
+            temperature: 0.0,
             last: None,
         })
+    }
+
+    /// Plays moves drawn with probability ∝ `visits^(1/temperature)` instead of the best
+    /// (PUCT only; 0, the default, plays the best move).
+    pub fn with_temperature(mut self, temperature: f32) -> Self {
+        self.temperature = temperature.max(0.0);
+        self
     }
 
     /// The statistics of the last search (for showing the search's top moves).
@@ -94,7 +103,39 @@ impl<G: Game, E: Evaluator<G> + Send> Agent<G> for SearchAgent<G, E> {
         let outcome = self
             .analyse(state)
             .map_err(|e| AgentError::Failed(e.to_string()))?;
-        Ok(self.search.choose_action(&outcome, 0.0))
+        Ok(self.search.choose_action(&outcome, self.temperature))
+    }
+
+    fn last_move_report(&self) -> Option<String> {
+        let outcome = self.last.as_ref()?;
+        let game = self.search.game();
+        let total: u32 = outcome
+            .children
+            .iter()
+            .map(|c| c.visits)
+            .sum::<u32>()
+            .max(1);
+        let top: Vec<String> = outcome
+            .top(5)
+            .iter()
+            .map(|c| {
+                let value = c
+                    .value
+                    .map_or_else(|| "  ?  ".to_string(), |v| format!("{v:+.2}"));
+                format!(
+                    "{} {:>4.1}% {value}",
+                    game.action_to_string(c.action),
+                    100.0 * c.visits as f32 / total as f32
+                )
+            })
+            .collect();
+        Some(format!(
+            "search: {} simulations, value {:+.2} (network {:+.2}); top moves (visits, value): {}",
+            outcome.simulations,
+            outcome.root_value,
+            outcome.network_value,
+            top.join(" · ")
+        ))
     }
 
     fn new_game(&mut self, seed: u64) {

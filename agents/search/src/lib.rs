@@ -39,4 +39,4 @@ pub use agent::SearchAgent;
 pub use config::{Algorithm, SearchConfig};
 pub use error::SearchError;
 pub use evaluator::{uniform_policy, Evaluation, Evaluator, RolloutEvaluator};
-pub use search::{ChildStats, Search, SearchOutcome};
+pub use search::{run_all, ChildStats, Search, SearchOutcome};

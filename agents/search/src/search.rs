@@ -990,3 +990,45 @@ fn parent_value_for_mover(nodes: &[Node], node: u32) -> f32 {
         -mean
     }
 }
+
+/// Runs every search in `searches` (each already begun with [`Search::begin`]) to the end,
+/// evaluating the leaves of all of them together, one batch per round: the way to search many
+/// positions (an evaluation set, the moves of many concurrent games) with one network.
+///
+/// # Errors
+/// The evaluator's error.
+pub fn run_all<G: Game, E: Evaluator<G> + ?Sized>(
+    searches: &mut [Search<G>],
+    evaluator: &mut E,
+) -> Result<(), SearchError> {
+    let mut leaves: Vec<G::State> = Vec::new();
+    let mut counts = vec![0usize; searches.len()];
+    let mut evaluations = Vec::new();
+    loop {
+        leaves.clear();
+        let mut active = false;
+        for (search, count) in searches.iter_mut().zip(&mut counts) {
+            *count = if search.finished() {
+                0
+            } else {
+                active = true;
+                search.gather(&mut leaves)
+            };
+        }
+        if !active {
+            return Ok(());
+        }
+        evaluations.clear();
+        if !leaves.is_empty() {
+            let refs: Vec<&G::State> = leaves.iter().collect();
+            evaluator.evaluate(&refs, &mut evaluations)?;
+        }
+        let mut first = 0;
+        for (search, &count) in searches.iter_mut().zip(&counts) {
+            if count > 0 || !search.finished() {
+                search.deliver(&evaluations[first..first + count])?;
+            }
+            first += count;
+        }
+    }
+}

@@ -80,6 +80,9 @@ impl GameVisitor for Play {
                     opponent.name(),
                     game.action_to_string(action)
                 );
+                if let Some(report) = opponent.last_move_report() {
+                    println!("  {report}");
+                }
             }
             state
                 .apply(action)

@@ -21,6 +21,12 @@ pub trait Agent<G: Game>: Send {
     /// reused agents on any number of threads is reproducible. Caches whose content cannot
     /// change a decision (a solver's table of proven bounds) may be kept.
     fn new_game(&mut self, seed: u64);
+
+    /// What the agent thought about its last move, for a person watching (a search's top moves
+    /// with visit counts and values); `None` for agents with nothing to show.
+    fn last_move_report(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why an agent produced no move.

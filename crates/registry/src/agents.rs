@@ -5,7 +5,8 @@ use crate::{parse_duration, RegisteredGame, RegistryError};
 
 /// The accepted agent specs, for help texts and error messages.
 pub const AGENT_FORMS: &str = "random, mcts[:sims=N][:c=X][:time=DUR], \
-alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4)";
+alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4), \
+az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:device=D] or az:CHECKPOINT";
 
 /// Builds the agent named by `text` for `game`, seeded with `seed`.
 ///
@@ -15,6 +16,7 @@ alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4)";
 /// | `mcts[:sims=N][:c=X][:time=DUR]` | UCT with random rollouts, N simulations (default 1000) |
 /// | `alphabeta[:depth=N][:time=DUR]` | negamax, iterative deepening, the game's evaluation (default depth: 9 tic-tac-toe, 3 Go, 6 otherwise) |
 /// | `solver[:nodes=N\|unlimited]` | Connect Four perfect play (alpha-beta where a solve exceeds N nodes, default 20 M) |
+/// | `az:RUN[@GEN\|@best][:sims=N][:temp=T][:device=D]` | a trained AlphaZero agent: a run directory's latest (or named) weights with its search, or a checkpoint path |
 ///
 /// # Errors
 /// Unknown names or parameters, bad values, or an agent that does not exist for this game.
@@ -101,6 +103,32 @@ pub fn agent_from_spec<G: RegisteredGame>(
                     game.name()
                 ))
             })?
+        }
+        "az" | "alphazero" => {
+            let target = spec.take_positional().ok_or_else(|| SpecError::Syntax {
+                spec: text.to_string(),
+                problem: "az needs a run directory or checkpoint, e.g. az:runs/c4".into(),
+            })?;
+            let simulations =
+                spec.take_checked("sims", "a whole number ≥ 1", |n: usize| n >= 1)?;
+            let temperature = spec
+                .take_checked("temp", "a number ≥ 0", |t: f32| t >= 0.0 && t.is_finite())?
+                .unwrap_or(0.0);
+            let device = match spec.take::<String>("device", "cpu, cuda or cuda:N")? {
+                None => ludus_nn::candle_core::Device::Cpu,
+                Some(d) => ludus_nn::parse_device(&d)
+                    .map_err(|e| RegistryError::Unsupported(e.to_string()))?,
+            };
+            spec.finish(&["sims", "temp", "device"])?;
+            let options = ludus_alphazero::AgentOptions {
+                simulations,
+                temperature,
+                device,
+            };
+            Box::new(
+                ludus_alphazero::load_agent(game, &target, &options, seed)
+                    .map_err(|e| RegistryError::Unsupported(e.to_string()))?,
+            )
         }
         other => {
             return Err(SpecError::UnknownName {
