@@ -208,8 +208,14 @@ impl TrainConfig {
                 },
                 ..base
             },
+            // Training steps cost more than self-play on a CPU (candle's backward pass), so
+            // each position is trained on about three times on average, not ten.
             "connect4" => TrainConfig {
-                generations: 60,
+                generations: 200,
+                training: TrainingConfig {
+                    steps_per_generation: 60,
+                    ..TrainingConfig::default()
+                },
                 net: NetConfig::new(
                     Arch::Resnet(ResnetConfig {
                         channels: 32,

@@ -350,13 +350,30 @@ impl<G: Game> Trainer<G> {
         &self.replay
     }
 
-    /// Runs generations until `config.generations` are done (or `limit` more, if given).
+    /// Runs generations until `config.generations` are done, or `limit` more have run, or
+    /// (checked before each generation) `deadline` has passed.
     ///
     /// # Errors
     /// The first failure; everything committed before it stays valid.
     pub fn run(&mut self, observer: &dyn Observer, limit: Option<usize>) -> Result<(), TrainError> {
+        self.run_until(observer, limit, None)
+    }
+
+    /// [`Trainer::run`] with a wall-clock deadline.
+    ///
+    /// # Errors
+    /// As [`Trainer::run`].
+    pub fn run_until(
+        &mut self,
+        observer: &dyn Observer,
+        limit: Option<usize>,
+        deadline: Option<Instant>,
+    ) -> Result<(), TrainError> {
         let mut ran = 0;
-        while self.state.generation < self.config.generations && limit.is_none_or(|l| ran < l) {
+        while self.state.generation < self.config.generations
+            && limit.is_none_or(|l| ran < l)
+            && deadline.is_none_or(|d| Instant::now() < d)
+        {
             self.generation(observer)?;
             ran += 1;
         }
@@ -652,6 +669,7 @@ const BASE_COLUMNS: &[&str] = &[
     "selfplay_s",
     "games_per_s",
     "simulations_per_s",
+    "evaluations_per_s",
     "mean_batch",
     "search_s",
     "inference_s",
@@ -740,6 +758,7 @@ fn fill_metrics(
     m.set("selfplay_s", sp.wall.as_secs_f64());
     m.set("games_per_s", sp.games as f64 / secs);
     m.set("simulations_per_s", sp.simulations as f64 / secs);
+    m.set("evaluations_per_s", sp.evaluations as f64 / secs);
     m.set("mean_batch", sp.mean_batch());
     m.set("search_s", sp.search.as_secs_f64());
     m.set("inference_s", sp.inference.as_secs_f64());

@@ -17,6 +17,11 @@ mod train;
 
 use std::process::ExitCode;
 
+/// mimalloc keeps freed tensor buffers for reuse instead of returning them to the kernel after
+/// every operation, as glibc does for large blocks (see `Cargo.toml`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Ludus: self-play agents for board games — play, compare and inspect.

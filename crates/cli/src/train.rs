@@ -49,6 +49,9 @@ pub struct Args {
     /// Stop after this many generations in this invocation (the run can be resumed later).
     #[arg(long)]
     max_generations: Option<usize>,
+    /// Start no new generation after this many minutes (the run can be resumed later).
+    #[arg(long)]
+    max_minutes: Option<f64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -122,7 +125,14 @@ impl GameVisitor for Train {
             trainer
         };
         let bars = Bars::new(trainer.state().generation, trainer.config().generations);
-        trainer.run(&bars, args.max_generations)?;
+        let deadline = match args.max_minutes {
+            Some(m) if m.is_finite() && m >= 0.0 => {
+                Some(std::time::Instant::now() + Duration::from_secs_f64(m * 60.0))
+            }
+            Some(m) => bail!("--max-minutes must be a number ≥ 0, not {m}"),
+            None => None,
+        };
+        trainer.run_until(&bars, args.max_generations, deadline)?;
         bars.finish();
         summary(&trainer);
         Ok(())
