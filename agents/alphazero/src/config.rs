@@ -395,7 +395,11 @@ mod tests {
         for game in ["tictactoe", "connect4", "othello", "go"] {
             let config = TrainConfig::for_game(game);
             config.validate().unwrap();
-            assert_eq!(TrainConfig::from_toml(&config.to_toml()).unwrap(), config);
+            let text = config.to_toml();
+            assert_eq!(TrainConfig::from_toml(&text).unwrap(), config);
+            // Floats read as written, not as their binary expansion.
+            assert!(text.contains("dirichlet_alpha = "), "{text}");
+            assert!(!text.contains("00000119"), "{text}");
         }
     }
 
@@ -429,7 +433,8 @@ mod tests {
         let config =
             TrainConfig::from_toml("game = \"tictactoe\"\n[search]\nsimulations = 8\n").unwrap();
         assert_eq!(config.search.simulations, 8);
-        assert_eq!(config.search.algorithm, Algorithm::Gumbel);
+        let defaults = TrainConfig::for_game("tictactoe");
+        assert_eq!(config.search.algorithm, defaults.search.algorithm);
         assert_eq!(config.net, TrainConfig::for_game("tictactoe").net);
         assert!(TrainConfig::from_toml("generations = 0")
             .unwrap()

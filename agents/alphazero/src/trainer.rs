@@ -622,8 +622,16 @@ impl<G: Game> Trainer<G> {
     fn append_metrics(&self, m: &Metrics) -> Result<(), TrainError> {
         let values: HashMap<&str, Option<f64>> =
             m.values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        let line: Vec<String> = self
-            .metrics_columns()
+        // The file's own header decides the columns (a resumed run whose accepted config
+        // change altered the opponents keeps its original layout).
+        let path = self.dir.join("metrics.csv");
+        let text = fs::read_to_string(&path).map_err(io(&path))?;
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .map(|h| h.split(',').map(str::to_string).collect())
+            .unwrap_or_else(|| self.metrics_columns());
+        let line: Vec<String> = header
             .iter()
             .map(|c| match values.get(c.as_str()).copied().flatten() {
                 Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v}"),
@@ -631,7 +639,6 @@ impl<G: Game> Trainer<G> {
                 None => String::new(),
             })
             .collect();
-        let path = self.dir.join("metrics.csv");
         let mut file = fs::OpenOptions::new()
             .append(true)
             .open(&path)

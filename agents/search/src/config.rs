@@ -44,27 +44,40 @@ pub struct SearchConfig {
     // --- PUCT ---
     /// PUCT's exploration weight at small visit counts: `c(N) = c_init + ln((1 + N + c_base) /
     /// c_base)` (AlphaZero: 1.25 and 19 652; the log term only matters past ~10 k visits).
+    #[serde(serialize_with = "short_f32")]
     pub c_init: f32,
     /// See [`SearchConfig::c_init`].
+    #[serde(serialize_with = "short_f32")]
     pub c_base: f32,
     /// First-play urgency: an unvisited child is valued at its parent's mean value minus this
     /// (Leela Chess Zero's reduction, default 0.25), so search prefers proven moves over unknown
     /// ones unless the prior insists. 0 values unvisited children like the parent.
+    #[serde(serialize_with = "short_f32")]
     pub fpu_reduction: f32,
     /// Root Dirichlet noise concentration (default 0.3; AlphaZero: 0.3 chess, 0.03 Go, scaled
     /// roughly inversely with the number of legal moves). Only when exploring (self-play).
+    #[serde(serialize_with = "short_f32")]
     pub dirichlet_alpha: f32,
     /// Weight of the noise in the root prior (default 0.25).
+    #[serde(serialize_with = "short_f32")]
     pub dirichlet_epsilon: f32,
 
     // --- Gumbel ---
     /// Actions considered at the root, `m` in the paper (default 16).
     pub max_considered: usize,
     /// `c_visit` of the paper's `σ(q) = (c_visit + max_b N(b)) · c_scale · q` (default 50).
+    #[serde(serialize_with = "short_f32")]
     pub c_visit: f32,
     /// `c_scale` of `σ` (default 0.1, as DeepMind's mctx library; `q` is min–max normalised per
     /// node, so `σ` spans `(c_visit + max N) · c_scale` logits).
+    #[serde(serialize_with = "short_f32")]
     pub c_scale: f32,
+}
+
+/// Writes an `f32` as the `f64` with the same shortest decimal form, so a config file says
+/// `0.3`, not `0.30000001192092896`.
+fn short_f32<S: serde::Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(x.to_string().parse::<f64>().unwrap_or(f64::from(*x)))
 }
 
 impl Default for SearchConfig {

@@ -296,6 +296,7 @@ impl<G: Game> Search<G> {
         // node's from its parent's mover's view.
         if self.nodes[root.parent as usize].to_play != root.to_play {
             root.value_sum = -root.value_sum;
+            root.exact = -root.exact; // NaN (unproven) stays NaN
         }
         root.parent = NONE;
         fresh.push(root);

@@ -458,3 +458,18 @@ fn non_finite_values_are_rejected() {
     let err = search.run(&mut Nan, false).unwrap_err();
     assert!(err.to_string().contains("non-finite"));
 }
+
+#[test]
+fn a_reused_proven_subtree_keeps_its_value_from_the_new_movers_view() {
+    // O must block column 4; after searching, O plays column 1 instead. The kept subtree is
+    // proven won for X, and must read +1 from X's side, with the win chosen.
+    let mut search = Search::new(ConnectFour, SearchConfig::puct(200), 1).unwrap();
+    search.set_root(c4("17273"));
+    let mut evaluator = RolloutEvaluator::new(ConnectFour, 1, 1);
+    search.run(&mut evaluator, false).unwrap();
+    search.advance(0).unwrap();
+    let outcome = search.run(&mut evaluator, false).unwrap();
+    assert_eq!(outcome.root_value, 1.0);
+    assert_eq!(outcome.best_action, 3);
+    assert_eq!(outcome.simulations, 0, "a proven root needs no simulation");
+}
