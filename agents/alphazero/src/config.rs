@@ -87,6 +87,11 @@ pub struct EvaluationConfig {
     /// Simulations per move of the trained agent when evaluated (default: the self-play
     /// search's). Its search runs without exploration noise.
     pub simulations: Option<usize>,
+    /// Gating (default off). When set, self-play uses the *best* weights, and each new
+    /// generation plays `games` games against them; it becomes the best only with at least this
+    /// score (the original AlphaGo Zero used 0.55). Off, self-play always uses the latest
+    /// weights, as AlphaZero (2018) does, and `best` is the best-evaluated generation.
+    pub gate: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -132,6 +137,7 @@ impl Default for EvaluationConfig {
             opponents: vec!["random".into(), "mcts:sims=200".into()],
             games: 20,
             simulations: None,
+            gate: None,
         }
     }
 }
@@ -274,6 +280,14 @@ impl TrainConfig {
         }
         if !(tr.value_weight.is_finite() && tr.value_weight >= 0.0) {
             return bad("training.value_weight must be a number ≥ 0".into());
+        }
+        if let Some(g) = self.evaluation.gate {
+            if !(g.is_finite() && g > 0.0 && g <= 1.0) {
+                return bad("evaluation.gate must be a score in (0, 1], e.g. 0.55".into());
+            }
+            if self.evaluation.games == 0 {
+                return bad("evaluation.gate needs evaluation.games ≥ 1".into());
+            }
         }
         if self.evaluation.simulations == Some(0) {
             return bad("evaluation.simulations must be at least 1".into());

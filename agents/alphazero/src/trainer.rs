@@ -150,6 +150,8 @@ pub struct Trainer<G: Game> {
     state: RunState,
     /// The previous generation's frozen weights, the "previous checkpoint" opponent.
     previous: Option<Network>,
+    /// With gating: the best weights, which self-play uses.
+    gate_best: Option<Network>,
 }
 
 impl<G: Game> std::fmt::Debug for Trainer<G> {
@@ -203,7 +205,7 @@ impl<G: Game> Trainer<G> {
             best_generation: 0,
             best_score: None,
         };
-        let trainer = Trainer {
+        let mut trainer = Trainer {
             replay: ReplayBuffer::new(&game, config.replay.window_generations),
             game,
             config,
@@ -213,8 +215,13 @@ impl<G: Game> Trainer<G> {
             optimizer,
             state,
             previous: None,
+            gate_best: None,
         };
         trainer.save_weights(0)?;
+        if trainer.config.evaluation.gate.is_some() {
+            trainer.gate_best = Some(trainer.net.inference_copy()?);
+            copy_checkpoint(&checkpoint_path(dir, 0), &dir.join("checkpoints/best"))?;
+        }
         trainer.write_metrics_header()?;
         trainer.commit()?;
         Ok(trainer)
@@ -298,9 +305,17 @@ impl<G: Game> Trainer<G> {
         } else {
             None
         };
-        // Remove what an unfinished generation left behind.
+        // Remove what an unfinished generation left behind, and point `latest` and `best` at
+        // the committed generations again (an interrupted generation may have moved them).
         remove_generations_after(dir, g)?;
         truncate_metrics(&dir.join("metrics.csv"), g)?;
+        copy_checkpoint(&checkpoint_path(dir, g), &dir.join("checkpoints/latest"))?;
+        if state.best_score.is_some() || config.evaluation.gate.is_some() {
+            copy_checkpoint(
+                &checkpoint_path(dir, state.best_generation),
+                &dir.join("checkpoints/best"),
+            )?;
+        }
         let mut replay = ReplayBuffer::new(&game, config.replay.window_generations);
         let [c, h, w] = game.observation_shape();
         let first = g
@@ -312,6 +327,12 @@ impl<G: Game> Trainer<G> {
                 replay.push(Shard::load(&path, gen, [c, h, w], game.num_actions())?);
             }
         }
+        let gate_best = if config.evaluation.gate.is_some() {
+            let best = checkpoint_path(dir, state.best_generation);
+            Some(load_checkpoint(&best, &game, Some(&config.net), &setup.device, false)?.0)
+        } else {
+            None
+        };
         Ok(Trainer {
             game,
             config,
@@ -322,6 +343,7 @@ impl<G: Game> Trainer<G> {
             replay,
             state,
             previous,
+            gate_best,
         })
     }
 
@@ -390,11 +412,11 @@ impl<G: Game> Trainer<G> {
         observer.generation_started(g, self.config.generations);
         let mut m = Metrics::default();
 
-        // 1. Self-play with the current weights.
+        // 1. Self-play with the current weights (the best ones, when gating).
         let total = self.config.selfplay.games_per_generation;
         let (records, sp) = play_games(
             &self.game,
-            &self.net,
+            self.gate_best.as_ref().unwrap_or(&self.net),
             &self.config.search,
             &self.config.selfplay,
             total,
@@ -419,9 +441,10 @@ impl<G: Game> Trainer<G> {
         // 4. Checkpoint.
         self.save_weights(g)?;
 
-        // 5. Evaluation.
+        // 5. Evaluation, and the gate.
         let eval_started = Instant::now();
         let evaluation = self.evaluate(g, observer)?;
+        let gate_score = self.gate(g)?;
         let eval_time = eval_started.elapsed();
 
         // 6. Metrics, best, commit.
@@ -445,7 +468,9 @@ impl<G: Game> Trainer<G> {
         m.set("score_vs_previous", evaluation.previous);
         m.set("optimal_share", evaluation.optimal_share);
         m.set("network_optimal_share", evaluation.network_optimal_share);
-        if let Some(s) = strength {
+        if self.config.evaluation.gate.is_some() {
+            m.set("score_vs_best", gate_score);
+        } else if let Some(s) = strength {
             if self.state.best_score.is_none_or(|b| s >= b) {
                 self.state.best_score = Some(s);
                 self.state.best_generation = g;
@@ -462,6 +487,43 @@ impl<G: Game> Trainer<G> {
         crate::plots::write_progress(&self.dir).ok();
         observer.generation_done(&m);
         Ok(m)
+    }
+
+    /// With gating: the new weights against the best; they replace the best (for self-play
+    /// and `checkpoints/best`) when they score at least `evaluation.gate`.
+    fn gate(&mut self, g: usize) -> Result<Option<f64>, TrainError> {
+        let (Some(threshold), Some(best)) = (self.config.evaluation.gate, &self.gate_best) else {
+            return Ok(None);
+        };
+        let search = SearchConfig {
+            leaves_per_batch: 1,
+            ..evaluation_search(&self.config)
+        };
+        let side = |net: &Network| -> Result<Side<'static, G>, TrainError> {
+            Ok(Side::Search {
+                evaluator: Box::new(NetEvaluator::new(self.game.clone(), net)?),
+                config: search.clone(),
+            })
+        };
+        let score = play_match_batched(
+            &self.game,
+            &mut side(&self.net)?,
+            &mut side(best)?,
+            self.config.evaluation.games,
+            derive_seed(self.config.seed, 4_000_000 + g as u64),
+        )
+        .map_err(|e| TrainError::Config(format!("gating: {e}")))?
+        .score();
+        if score >= threshold {
+            self.gate_best = Some(self.net.inference_copy()?);
+            self.state.best_generation = g;
+            self.state.best_score = Some(score);
+            copy_checkpoint(
+                &checkpoint_path(&self.dir, g),
+                &self.dir.join("checkpoints/best"),
+            )?;
+        }
+        Ok(Some(score))
     }
 
     /// Step 3: AdamW steps on batches from the window.
@@ -611,6 +673,9 @@ impl<G: Game> Trainer<G> {
         columns.push("score_vs_previous".into());
         columns.push("optimal_share".into());
         columns.push("network_optimal_share".into());
+        if self.config.evaluation.gate.is_some() {
+            columns.push("score_vs_best".into());
+        }
         columns
     }
 

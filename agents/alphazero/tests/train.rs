@@ -266,3 +266,40 @@ fn replay_shards_round_trip_and_symmetries_move_targets_with_the_board() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn gating_keeps_self_play_on_the_best_weights_until_a_generation_wins() {
+    let dir = scratch("gate");
+    let mut config = small_config(3);
+    config.evaluation.gate = Some(0.55);
+    config.evaluation.games = 8;
+    let mut trainer = Trainer::create(TicTacToe, config, &dir, setup()).unwrap();
+    trainer.run(&Silent, None).unwrap();
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == "score_vs_best").unwrap();
+    let scores: Vec<f64> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(scores.len(), 3);
+    // The best generation is the last one whose score passed the gate (0 if none did).
+    let expected = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, &s)| s >= 0.55)
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0);
+    assert_eq!(trainer.state().best_generation, expected, "{scores:?}");
+    let best = std::fs::read(dir.join("checkpoints/best.safetensors")).unwrap();
+    let from =
+        std::fs::read(dir.join(format!("checkpoints/gen-{expected:05}.safetensors"))).unwrap();
+    assert_eq!(best, from);
+    // Resuming restores the gate's best weights for self-play.
+    drop(trainer);
+    let resumed = Trainer::resume(TicTacToe, &dir, None, false, setup()).unwrap();
+    assert_eq!(resumed.state().best_generation, expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
