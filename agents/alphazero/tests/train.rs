@@ -287,11 +287,8 @@ fn gating_keeps_self_play_on_the_best_weights_until_a_generation_wins() {
     // The best generation is the last one whose score passed the gate (0 if none did).
     let expected = scores
         .iter()
-        .enumerate()
-        .filter(|(_, &s)| s >= 0.55)
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0);
+        .rposition(|&s| s >= 0.55)
+        .map_or(0, |i| i + 1);
     assert_eq!(trainer.state().best_generation, expected, "{scores:?}");
     let best = std::fs::read(dir.join("checkpoints/best.safetensors")).unwrap();
     let from =
