@@ -84,6 +84,10 @@ pub struct EvaluationConfig {
     pub opponents: Vec<String>,
     /// Games against each opponent, half in each seat (default 20).
     pub games: usize,
+    /// Random moves that open each pair of evaluation games (default 0); both games of a pair
+    /// start from the same opening with the seats swapped. Without them two deterministic
+    /// agents play the same two games over and over.
+    pub opening_plies: usize,
     /// Simulations per move of the trained agent when evaluated (default: the self-play
     /// search's). Its search runs without exploration noise.
     pub simulations: Option<usize>,
@@ -136,6 +140,7 @@ impl Default for EvaluationConfig {
             every: 1,
             opponents: vec!["random".into(), "mcts:sims=200".into()],
             games: 20,
+            opening_plies: 0,
             simulations: None,
             gate: None,
         }
@@ -232,6 +237,7 @@ impl TrainConfig {
                 evaluation: EvaluationConfig {
                     every: 2,
                     opponents: vec!["mcts:sims=200".into(), "alphabeta:depth=4".into()],
+                    opening_plies: 2,
                     ..EvaluationConfig::default()
                 },
                 ..base

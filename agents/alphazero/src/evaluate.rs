@@ -48,63 +48,8 @@ impl<G: Game> std::fmt::Debug for Opponent<G> {
     }
 }
 
-/// Plays `games` games between `a` and `b`, `a` moving first in the even-numbered games, each
-/// game seeded from `seed` and its number. Returns `a`'s score.
-///
-/// # Errors
-/// The first agent error (an illegal move is reported as one).
-pub fn play_match<G: Game>(
-    game: &G,
-    a: &mut dyn Agent<G>,
-    b: &mut dyn Agent<G>,
-    games: usize,
-    seed: u64,
-) -> Result<MatchScore, AgentError> {
-    let mut score = MatchScore::default();
-    for i in 0..games {
-        let game_seed = derive_seed(seed, i as u64);
-        a.new_game(derive_seed(game_seed, 0));
-        b.new_game(derive_seed(game_seed, 1));
-        let a_seat = i % 2;
-        let mut state = game.initial_state();
-        while !state.is_terminal() {
-            let agent: &mut dyn Agent<G> = if state.to_play() == a_seat { a } else { b };
-            let action = agent.select_action(&state)?;
-            state.apply(action).map_err(|e| {
-                AgentError::Failed(format!("{} played an illegal move: {e}", agent.name()))
-            })?;
-        }
-        let r = state.player_return(a_seat);
-        if r > 0.0 {
-            score.wins += 1;
-        } else if r < 0.0 {
-            score.losses += 1;
-        } else {
-            score.draws += 1;
-        }
-    }
-    Ok(score)
-}
-
 /// A position and its optimal moves, for judging an agent's choices.
 pub type Labelled<G> = (<G as Game>::State, Vec<Action>);
-
-/// The share of `positions` where `agent` picks one of the optimal moves.
-///
-/// # Errors
-/// The agent's error.
-pub fn optimal_move_share<G: Game>(
-    positions: &[Labelled<G>],
-    agent: &mut dyn Agent<G>,
-) -> Result<f64, AgentError> {
-    let mut good = 0;
-    for (state, optimal) in positions {
-        if optimal.contains(&agent.select_action(state)?) {
-            good += 1;
-        }
-    }
-    Ok(good as f64 / positions.len().max(1) as f64)
-}
 
 /// Every reachable non-terminal position of a small game with its optimal moves, by exact
 /// negamax with a transposition table keyed by the position hash. Only for games small enough
@@ -206,7 +151,9 @@ impl<G: Game> std::fmt::Debug for Side<'_, G> {
 /// Plays `games` games between `a` and `b` all at once (`a` first in even-numbered games):
 /// every move a search side owes in any game is searched in one lockstep batch, so a network
 /// side costs about as many forward passes as one game would. Game `i` is seeded from
-/// `derive_seed(seed, i)` as in [`play_match`]. Returns `a`'s score.
+/// `derive_seed(seed, i)`. Games `2k` and `2k + 1` start from the same opening of
+/// `opening_plies` random moves, with the seats swapped, so that two deterministic agents do
+/// not replay one game and neither side profits from a lopsided opening. Returns `a`'s score.
 ///
 /// # Errors
 /// An agent's or the search's error.
@@ -215,10 +162,19 @@ pub fn play_match_batched<'a, G: Game>(
     a: &mut Side<'a, G>,
     b: &mut Side<'a, G>,
     games: usize,
+    opening_plies: usize,
     seed: u64,
 ) -> Result<MatchScore, AgentError> {
     let failed = |e: ludus_search::SearchError| AgentError::Failed(e.to_string());
-    let mut states: Vec<G::State> = (0..games).map(|_| game.initial_state()).collect();
+    let mut states: Vec<G::State> = (0..games)
+        .map(|i| {
+            random_opening(
+                game,
+                opening_plies,
+                derive_seed(seed, (1 << 32) + i as u64 / 2),
+            )
+        })
+        .collect();
     // Per side: one search or one agent per game.
     let mut players: Vec<Vec<Option<Player<G>>>> = Vec::new();
     for (s, side) in [&*a, &*b].into_iter().enumerate() {
@@ -304,12 +260,32 @@ pub fn play_match_batched<'a, G: Game>(
     Ok(score)
 }
 
+/// `plies` uniformly random moves from the start, stopping early rather than ending the game.
+fn random_opening<G: Game>(game: &G, plies: usize, seed: u64) -> G::State {
+    let mut rng = ludus_core::seeded_rng(seed);
+    let mut state = game.initial_state();
+    let mut scratch = Vec::new();
+    for _ in 0..plies {
+        let Some(action) = state.random_legal_action(&mut rng, &mut scratch) else {
+            break;
+        };
+        let mut next = state.clone();
+        next.apply_unchecked(action);
+        if next.is_terminal() {
+            break;
+        }
+        state = next;
+    }
+    state
+}
+
 enum Player<G: Game> {
     Search(Box<ludus_search::Search<G>>),
     Agent(Box<dyn Agent<G>>),
 }
 
-/// [`optimal_move_share`] for a network search, all positions searched in lockstep batches of
+/// The share of `positions` where a network search picks an optimal move, all positions
+/// searched in lockstep batches of
 /// up to `batch` positions (one forward pass per round for the whole batch).
 ///
 /// # Errors

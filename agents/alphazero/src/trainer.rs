@@ -510,6 +510,7 @@ impl<G: Game> Trainer<G> {
             &mut side(&self.net)?,
             &mut side(best)?,
             self.config.evaluation.games,
+            self.config.evaluation.opening_plies,
             derive_seed(self.config.seed, 4_000_000 + g as u64),
         )
         .map_err(|e| TrainError::Config(format!("gating: {e}")))?
@@ -605,6 +606,7 @@ impl<G: Game> Trainer<G> {
                 &mut side(&self.net)?,
                 &mut Side::Agent(&opponent.build),
                 games,
+                self.config.evaluation.opening_plies,
                 derive_seed(seed, k as u64),
             )
             .map_err(failed)?;
@@ -618,6 +620,7 @@ impl<G: Game> Trainer<G> {
                 &mut side(&self.net)?,
                 &mut side(previous)?,
                 games,
+                self.config.evaluation.opening_plies,
                 derive_seed(seed, 1000),
             )
             .map_err(failed)?;

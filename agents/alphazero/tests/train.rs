@@ -78,10 +78,12 @@ fn training_teaches_the_network_tictactoe() {
         "optimal-move share of the raw policy: {before:.3} → {after:.3}"
     );
     let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == "loss").unwrap();
     let losses: Vec<f64> = metrics
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(13).unwrap().parse().unwrap())
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
         .collect();
     assert_eq!(losses.len(), 10);
     assert!(losses[9] < losses[0] * 0.8, "loss did not fall: {losses:?}");
@@ -285,10 +287,7 @@ fn gating_keeps_self_play_on_the_best_weights_until_a_generation_wins() {
         .collect();
     assert_eq!(scores.len(), 3);
     // The best generation is the last one whose score passed the gate (0 if none did).
-    let expected = scores
-        .iter()
-        .rposition(|&s| s >= 0.55)
-        .map_or(0, |i| i + 1);
+    let expected = scores.iter().rposition(|&s| s >= 0.55).map_or(0, |i| i + 1);
     assert_eq!(trainer.state().best_generation, expected, "{scores:?}");
     let best = std::fs::read(dir.join("checkpoints/best.safetensors")).unwrap();
     let from =
