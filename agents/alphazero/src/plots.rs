@@ -5,8 +5,8 @@ use std::path::Path;
 use ludus_plots::{write_panels, LineChart, Series};
 
 /// Reads `metrics.csv` in `dir` and writes `plots/progress.{png,svg}`: losses, strength
-/// (scores against each opponent and the optimal-move share) and self-play speed, each against
-/// the generation.
+/// (scores against each opponent, the optimal-move share of the search and of the raw network)
+/// and self-play speed, each against the generation.
 ///
 /// # Errors
 /// A message when the file cannot be read or the figure cannot be drawn (the trainer ignores
@@ -36,7 +36,7 @@ pub fn write_progress(dir: &Path) -> Result<(), String> {
     let strength_columns: Vec<&str> = header
         .iter()
         .copied()
-        .filter(|h| h.starts_with("score_vs_") || *h == "optimal_share")
+        .filter(|h| h.starts_with("score_vs_") || h.ends_with("optimal_share"))
         .collect();
     let charts = [
         LineChart {
