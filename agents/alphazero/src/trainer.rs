@@ -472,12 +472,7 @@ impl<G: Game> Trainer<G> {
             m.set("score_vs_best", gate_score);
         } else if let Some(s) = strength {
             if self.state.best_score.is_none_or(|b| s >= b) {
-                self.state.best_score = Some(s);
-                self.state.best_generation = g;
-                copy_checkpoint(
-                    &checkpoint_path(&self.dir, g),
-                    &self.dir.join("checkpoints/best"),
-                )?;
+                self.set_best(g, s)?;
             }
         }
         self.append_metrics(&m)?;
@@ -489,22 +484,40 @@ impl<G: Game> Trainer<G> {
         Ok(m)
     }
 
+    /// The evaluation search for games and positions searched in lockstep (one forward pass
+    /// per round across all of them, so one leaf per tree).
+    fn batched_search(&self) -> SearchConfig {
+        SearchConfig {
+            leaves_per_batch: 1,
+            ..evaluation_search(&self.config)
+        }
+    }
+
+    /// `net` with the batched evaluation search, as one side of a match.
+    fn search_side(&self, net: &Network) -> Result<Side<'static, G>, TrainError> {
+        Ok(Side::Search {
+            evaluator: Box::new(NetEvaluator::new(self.game.clone(), net)?),
+            config: self.batched_search(),
+        })
+    }
+
+    /// Makes generation `g` (with `score`) the best and copies its checkpoint to `best`.
+    fn set_best(&mut self, g: usize, score: f64) -> Result<(), TrainError> {
+        self.state.best_generation = g;
+        self.state.best_score = Some(score);
+        copy_checkpoint(
+            &checkpoint_path(&self.dir, g),
+            &self.dir.join("checkpoints/best"),
+        )
+    }
+
     /// With gating: the new weights against the best; they replace the best (for self-play
     /// and `checkpoints/best`) when they score at least `evaluation.gate`.
     fn gate(&mut self, g: usize) -> Result<Option<f64>, TrainError> {
         let (Some(threshold), Some(best)) = (self.config.evaluation.gate, &self.gate_best) else {
             return Ok(None);
         };
-        let search = SearchConfig {
-            leaves_per_batch: 1,
-            ..evaluation_search(&self.config)
-        };
-        let side = |net: &Network| -> Result<Side<'static, G>, TrainError> {
-            Ok(Side::Search {
-                evaluator: Box::new(NetEvaluator::new(self.game.clone(), net)?),
-                config: search.clone(),
-            })
-        };
+        let side = |net: &Network| self.search_side(net);
         let score = play_match_batched(
             &self.game,
             &mut side(&self.net)?,
@@ -517,12 +530,7 @@ impl<G: Game> Trainer<G> {
         .score();
         if score >= threshold {
             self.gate_best = Some(self.net.inference_copy()?);
-            self.state.best_generation = g;
-            self.state.best_score = Some(score);
-            copy_checkpoint(
-                &checkpoint_path(&self.dir, g),
-                &self.dir.join("checkpoints/best"),
-            )?;
+            self.set_best(g, score)?;
         }
         Ok(Some(score))
     }
@@ -588,17 +596,8 @@ impl<G: Game> Trainer<G> {
         observer.evaluating();
         let games = self.config.evaluation.games;
         let seed = derive_seed(self.config.seed, 3_000_000 + g as u64);
-        // Every game and position is searched in lockstep, one forward pass per round.
-        let search = SearchConfig {
-            leaves_per_batch: 1,
-            ..evaluation_search(&self.config)
-        };
-        let side = |net: &Network| -> Result<Side<'static, G>, TrainError> {
-            Ok(Side::Search {
-                evaluator: Box::new(NetEvaluator::new(self.game.clone(), net)?),
-                config: search.clone(),
-            })
-        };
+        let search = self.batched_search();
+        let side = |net: &Network| self.search_side(net);
         let failed = |e: AgentError| TrainError::Config(format!("evaluation: {e}"));
         for (k, opponent) in self.setup.opponents.iter().enumerate() {
             let score = play_match_batched(

@@ -53,6 +53,17 @@ fn setup() -> TrainSetup<TicTacToe> {
     }
 }
 
+/// One column of a run's `metrics.csv`, by name.
+fn metric(dir: &Path, column: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == column).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+        .collect()
+}
+
 fn weights(dir: &Path, generation: usize) -> Vec<f32> {
     let path = ludus_alphazero::checkpoint_path(dir, generation);
     let (net, _) = load_checkpoint(&path, &TicTacToe, None, &Device::Cpu, false).unwrap();
@@ -77,14 +88,7 @@ fn training_teaches_the_network_tictactoe() {
         after > 0.8 && after > before + 0.2,
         "optimal-move share of the raw policy: {before:.3} → {after:.3}"
     );
-    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
-    let k = header.iter().position(|h| *h == "loss").unwrap();
-    let losses: Vec<f64> = metrics
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
-        .collect();
+    let losses = metric(&dir, "loss");
     assert_eq!(losses.len(), 10);
     assert!(losses[9] < losses[0] * 0.8, "loss did not fall: {losses:?}");
     assert!(dir.join("plots/progress.png").exists());
@@ -277,14 +281,7 @@ fn gating_keeps_self_play_on_the_best_weights_until_a_generation_wins() {
     config.evaluation.games = 8;
     let mut trainer = Trainer::create(TicTacToe, config, &dir, setup()).unwrap();
     trainer.run(&Silent, None).unwrap();
-    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
-    let k = header.iter().position(|h| *h == "score_vs_best").unwrap();
-    let scores: Vec<f64> = metrics
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
-        .collect();
+    let scores = metric(&dir, "score_vs_best");
     assert_eq!(scores.len(), 3);
     // The best generation is the last one whose score passed the gate (0 if none did).
     let expected = scores.iter().rposition(|&s| s >= 0.55).map_or(0, |i| i + 1);
