@@ -76,17 +76,17 @@ impl GameVisitor for Train {
         let Train { args, game_spec } = self;
         let device = ludus_nn::parse_device(&args.device)?;
         let mut trainer = if let Some(dir) = &args.resume {
+            let saved = read_run_config(dir)?;
             let wanted = if args.config.is_some() || !args.set.is_empty() {
                 let base = match &args.config {
                     Some(path) => load_config_file(path, Some(&game_spec))?,
-                    None => read_run_config(dir)?,
+                    None => saved.clone(),
                 };
                 Some(base.with_overrides(&args.set)?)
             } else {
                 None
             };
-            let config = wanted.clone().unwrap_or(read_run_config(dir)?);
-            let setup = setup(&game, &config, device)?;
+            let setup = setup(&game, wanted.as_ref().unwrap_or(&saved), device)?;
             let trainer = Trainer::resume(game, dir, wanted, args.accept_config_change, setup)?;
             eprintln!(
                 "resuming {} at generation {} of {}",
