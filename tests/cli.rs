@@ -188,6 +188,7 @@ fn alphabeta_never_loses_tictactoe_and_match_reports_a_score() {
         "--games",
         "40",
         "--json",
+        "--no-log",
     ]));
     assert_eq!(v["games"], 40);
     assert_eq!(v["losses"], 0, "{v}");
@@ -214,6 +215,7 @@ fn matches_are_reproducible_from_the_seed_whatever_the_threads() {
             "--threads",
             threads,
             "--json",
+            "--no-log",
         ]));
         (
             v["wins"].clone(),
@@ -470,7 +472,119 @@ fn train_writes_a_run_directory_and_resumes_after_kill_9() {
         assert!(dir.join(file).exists(), "missing {file}");
     }
     assert!(stdout(&o).contains("generations"), "{}", stdout(&o));
+
+    // The episode log holds every committed generation's games exactly once: the generation
+    // the kill interrupted was played again and replaced, not added.
+    let episodes = dir.join("episodes/selfplay-v0");
+    let o = ludus(&["episodes", "export", episodes.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut seen = std::collections::BTreeSet::new();
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = (
+            v["attributes"]["generation"].as_u64().unwrap(),
+            v["attributes"]["game_index"].as_u64().unwrap(),
+        );
+        assert!(seen.insert(key), "game {key:?} logged twice");
+        assert!(v["search"]["visits"].is_array(), "{v}");
+    }
+    assert!(seen.iter().all(|(g, _)| *g <= now));
+    assert_eq!(seen.len() as u64, now * 24, "24 games per generation");
     std::fs::remove_dir_all(&runs).unwrap();
+}
+
+#[test]
+fn match_games_are_logged_and_episodes_reads_them_back() {
+    let root = scratch_dir("episodes");
+    let log = root.join("m-v0");
+    let log_arg = log.to_str().unwrap();
+    let v = json(&ludus(&[
+        "match",
+        "--game",
+        "tictactoe",
+        "--a",
+        "mcts:sims=50",
+        "--b",
+        "random",
+        "--games",
+        "8",
+        "--log",
+        log_arg,
+        "--json",
+    ]));
+    assert_eq!(v["episodes"]["total"], 8, "{v}");
+
+    // Statistics agree with the match's own report.
+    let stats = json(&ludus(&["episodes", "stats", log_arg, "--json"]));
+    assert_eq!(stats["episodes"], 8);
+    let mcts = &stats["by_agent"]["mcts:sims=50:c=1.4142"];
+    assert_eq!(mcts["wins"], v["wins"], "{stats}");
+    assert_eq!(mcts["draws"], v["draws"], "{stats}");
+    assert_eq!(mcts["losses"], v["losses"], "{stats}");
+    let seats = stats["by_seat"].as_array().unwrap();
+    assert_eq!(seats[0]["games"], 8);
+
+    // Filters: the exported draws are the match's draws.
+    let o = ludus(&["episodes", "export", log_arg, "--where", "winner=draw"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().count() as u64,
+        v["draws"].as_u64().unwrap()
+    );
+
+    // `show` replays a game with MCTS's view of its moves.
+    let o = ludus(&["episodes", "show", log_arg, "--episode", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("ply 1: seat 0 (mcts:sims=50"), "{text}");
+    assert!(
+        text.contains("search: ") && text.contains("· 50 sims"),
+        "{text}"
+    );
+
+    // A second match appends to the same dataset; `list` finds it.
+    let v = json(&ludus(&[
+        "match",
+        "--game",
+        "tictactoe",
+        "--a",
+        "random",
+        "--b",
+        "random",
+        "--games",
+        "4",
+        "--log",
+        log_arg,
+        "--json",
+    ]));
+    assert_eq!(v["episodes"]["total"], 12, "{v}");
+    let o = ludus(&["episodes", "list", root.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("m-v0") && stdout(&o).contains("12"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Bad input: another game's dataset, a missing episode, a bad filter.
+    assert_usage_error(
+        &[
+            "match", "--game", "connect4", "--a", "random", "--b", "random", "--log", log_arg,
+        ],
+        "another directory",
+    );
+    assert_usage_error(
+        &["episodes", "show", log_arg, "--episode", "99"],
+        "episodes 0 to 11",
+    );
+    assert_usage_error(
+        &["episodes", "stats", log_arg, "--where", "winner"],
+        "KEY OP VALUE",
+    );
+    assert_usage_error(
+        &["episodes", "stats", root.join("nothing").to_str().unwrap()],
+        "not an episode dataset",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use candle_core::Device;
 use ludus_core::Game;
 use ludus_nn::checkpoint::load_checkpoint;
-use ludus_search::{SearchAgent, SearchConfig};
+use ludus_search::{Algorithm, SearchAgent, SearchConfig};
 
 use crate::{checkpoint_path, evaluation_search, NetEvaluator, TrainConfig, TrainError};
 
@@ -17,6 +17,12 @@ pub struct AgentOptions {
     pub simulations: Option<usize>,
     /// Move temperature (default 0: the best move; PUCT only).
     pub temperature: f32,
+    /// Which search (default: the run's evaluation search, or PUCT for a bare checkpoint).
+    pub algorithm: Option<Algorithm>,
+    /// Leaves one tree sends per network call (default: simulations / 8, between 1 and 16).
+    /// More leaves fill the network's batches better; fewer keep the search closer to
+    /// sequential (each pending leaf is a virtual loss that steers the others away).
+    pub leaves_per_batch: Option<usize>,
     /// Where the network runs.
     pub device: Device,
 }
@@ -26,6 +32,8 @@ impl Default for AgentOptions {
         AgentOptions {
             simulations: None,
             temperature: 0.0,
+            algorithm: None,
+            leaves_per_batch: None,
             device: Device::Cpu,
         }
     }
@@ -50,7 +58,7 @@ pub fn load_agent<G: Game>(
         None => (PathBuf::from(target), None),
     };
     let run_config = path.join("config.toml");
-    let (checkpoint, search) = if run_config.is_file() {
+    let (checkpoint, mut search) = if run_config.is_file() {
         let text = std::fs::read_to_string(&run_config).map_err(crate::error::io(&run_config))?;
         let config = TrainConfig::from_toml(&text)?;
         let checkpoint = match which {
@@ -86,6 +94,13 @@ pub fn load_agent<G: Game>(
         };
         (path.clone(), search)
     };
+    if let Some(algorithm) = options.algorithm {
+        search.algorithm = algorithm;
+    }
+    if let Some(leaves) = options.leaves_per_batch {
+        search.leaves_per_batch = leaves;
+    }
+    search.validate()?;
     if !checkpoint_exists(&checkpoint) {
         return Err(TrainError::Config(format!(
             "`{target}`: no checkpoint at {} (has the run finished a generation?)",

@@ -13,6 +13,9 @@ pub enum TrainError {
     /// The search failed.
     #[error(transparent)]
     Search(#[from] ludus_search::SearchError),
+    /// The episode log could not be written.
+    #[error("episode log: {0}")]
+    Episodes(#[from] ludus_episodes::EpisodeError),
     /// A run directory file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -26,6 +26,9 @@ pub use agent::{load_agent, AgentOptions};
 pub use config::{EvaluationConfig, ReplayConfig, SelfPlayConfig, TrainConfig, TrainingConfig};
 pub use error::TrainError;
 pub use evaluate::{MatchScore, Opponent};
+/// The search algorithms, re-exported so that `AgentOptions` can be filled without depending on
+/// `ludus-search`.
+pub use ludus_search::Algorithm;
 pub use net_eval::NetEvaluator;
 pub use replay::{Batch, ReplayBuffer, Shard};
 pub use selfplay::{play_games, GameRecord, SelfPlayStats, Step};

@@ -31,8 +31,10 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The positions of `games`, each with its game's final return for the player to move.
-    pub fn from_games(generation: usize, games: &[GameRecord]) -> Self {
+    /// The positions of `games`. Each position's value target is its game's final return for
+    /// the player to move, mixed with the search's root value by `root_value_weight`
+    /// (`training.root_value_weight`: 0 keeps the outcome alone).
+    pub fn from_games(generation: usize, games: &[GameRecord], root_value_weight: f32) -> Self {
         let mut shard = Shard {
             generation,
             observations: Vec::new(),
@@ -44,8 +46,12 @@ impl Shard {
             for step in &record.steps {
                 shard.observations.extend_from_slice(&step.observation);
                 shard.legal.extend(step.legal.iter().map(|&l| u8::from(l)));
-                shard.policy.extend_from_slice(&step.policy);
-                shard.value.push(record.returns[step.to_play]);
+                shard.policy.extend_from_slice(&step.search.policy);
+                let outcome = record.returns[step.to_play];
+                shard.value.push(
+                    (1.0 - root_value_weight) * outcome
+                        + root_value_weight * step.search.root_value,
+                );
             }
         }
         shard
@@ -255,5 +261,47 @@ impl ReplayBuffer {
             policy: Tensor::from_vec(policy, (size, a), device)?,
             value: Tensor::from_vec(value, size, device)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Step;
+
+    fn step(to_play: usize, root_value: f32) -> Step {
+        Step {
+            to_play,
+            observation: vec![0.0; 2],
+            legal: vec![true; 2],
+            action: 0,
+            search: ludus_core::SearchStats {
+                visits: vec![1, 1],
+                policy: vec![0.5; 2],
+                q: vec![0.0; 2],
+                root_value,
+                network_value: Some(0.0),
+                simulations: 2,
+            },
+        }
+    }
+
+    /// The value target is the outcome for the mover, moved towards the root value by the
+    /// weight: player 0 won, so +1 for its steps and −1 for player 1's.
+    #[test]
+    fn value_targets_mix_outcome_and_root_value() {
+        let game = GameRecord {
+            index: 0,
+            seed: 0,
+            steps: vec![step(0, 0.2), step(1, -0.6)],
+            returns: vec![1.0, -1.0],
+        };
+        let games = std::slice::from_ref(&game);
+        assert_eq!(Shard::from_games(1, games, 0.0).value, vec![1.0, -1.0]);
+        assert_eq!(Shard::from_games(1, games, 1.0).value, vec![0.2, -0.6]);
+        let mixed = Shard::from_games(1, games, 0.25).value;
+        for (got, want) in mixed.iter().zip([0.8, -0.9]) {
+            assert!((got - want).abs() < 1e-6, "{mixed:?}");
+        }
     }
 }

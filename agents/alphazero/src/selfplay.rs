@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ludus_core::{derive_seed, Action, Game, GameState, Player};
+use ludus_core::{derive_seed, Action, Game, GameState, Player, SearchStats};
 use ludus_nn::Network;
 use ludus_search::{Algorithm, Evaluator, Search, SearchConfig};
 use serde::{Deserialize, Serialize};
@@ -29,14 +29,11 @@ pub struct Step {
     pub observation: Vec<f32>,
     /// The legal-action mask.
     pub legal: Vec<bool>,
-    /// The search's policy target (visit shares or Gumbel's improved policy).
-    pub policy: Vec<f32>,
     /// The move played.
     pub action: Action,
-    /// The search's value of the position for the mover.
-    pub root_value: f32,
-    /// The network's value of the position for the mover.
-    pub network_value: f32,
+    /// The search behind it: visits, the policy target (visit shares or Gumbel's improved
+    /// policy), the root value and the network's value, all for the mover.
+    pub search: SearchStats,
 }
 
 /// A finished self-play game.
@@ -272,10 +269,8 @@ impl<'a, G: Game> Worker<'a, G> {
             to_play: state.to_play(),
             observation: self.game.observation(&state),
             legal: self.game.legal_mask(&state),
-            policy: outcome.policy_target,
             action,
-            root_value: outcome.root_value,
-            network_value: outcome.network_value,
+            search: outcome.stats(self.game.num_actions()),
         });
         slot.search.advance(action)?;
         if slot.search.root_state().is_terminal() {

@@ -2,20 +2,23 @@
 //!
 //! One generation, top to bottom ([`Trainer::generation`]):
 //! 1. **Self-play**: `games_per_generation` games with the current weights ([`play_games`]).
-//! 2. **Replay**: their positions become one shard, saved to `replay/`, added to the window.
+//! 2. **Replay**: their positions become one shard, saved to `replay/`, added to the window;
+//!    the games themselves go to the episode log (on its own thread).
 //! 3. **Training**: `steps_per_generation` AdamW steps on batches sampled from the window, each
 //!    position under a random board symmetry.
 //! 4. **Checkpoint**: weights and optimiser state for this generation.
 //! 5. **Evaluation**: matches against the configured opponents and the previous generation, and
 //!    the share of optimal moves where the caller supplied labelled positions.
-//! 6. **Commit**: one row appended to `metrics.csv`, then `state.json` rewritten atomically.
+//! 6. **Commit**: the episode log's shard for this generation published, one row appended to
+//!    `metrics.csv`, then `state.json` rewritten atomically.
 //!
 //! `state.json` is the commit point. A run killed at any moment (Ctrl-C, `kill -9`, power loss)
 //! resumes from the last committed generation: files a later, unfinished generation left
 //! behind (its replay shard, checkpoint, metrics row) are removed, and that generation is
 //! played again. Every random choice derives from `(seed, generation)`, so the replayed
 //! generation is the one the interrupted run would have played, and a resumed run ends with the
-//! same weights as an uninterrupted one (on a CPU).
+//! same weights as an uninterrupted one (on a CPU). The episode log names each generation's
+//! shard, so a generation played again replaces its games there instead of adding them twice.
 //!
 //! ```text
 //! runs/NAME/
@@ -26,6 +29,7 @@
 //!   checkpoints/latest.*, best.*     copies of the newest and the best-evaluated weights
 //!   replay/gen-NNNNN.safetensors     self-play positions of each generation in the window
 //!   plots/progress.{png,svg}         losses and strength over time
+//!   episodes/selfplay-v0/            every self-play game (Minari's HDF5 layout, see ludus-episodes)
 //! ```
 
 use std::collections::HashMap;
@@ -47,8 +51,11 @@ use crate::evaluate::{
     network_optimal_share, optimal_move_share_batched, play_match_batched, Labelled, Opponent, Side,
 };
 use crate::{
-    play_games, NetEvaluator, ReplayBuffer, SelfPlayStats, Shard, TrainConfig, TrainError,
+    play_games, GameRecord, NetEvaluator, ReplayBuffer, SelfPlayStats, Shard, TrainConfig,
+    TrainError,
 };
+use ludus_core::GameState;
+use ludus_episodes::{DatasetInfo, DatasetWriter, EpisodeRecorder, WriterOptions};
 
 const STATE_FORMAT: &str = "ludus-run";
 const STATE_VERSION: u32 = 1;
@@ -152,6 +159,8 @@ pub struct Trainer<G: Game> {
     previous: Option<Network>,
     /// With gating: the best weights, which self-play uses.
     gate_best: Option<Network>,
+    /// The self-play episode log (`selfplay.log_episodes`).
+    episodes: Option<DatasetWriter>,
 }
 
 impl<G: Game> std::fmt::Debug for Trainer<G> {
@@ -216,7 +225,9 @@ impl<G: Game> Trainer<G> {
             state,
             previous: None,
             gate_best: None,
+            episodes: None,
         };
+        trainer.episodes = trainer.open_episode_log()?;
         trainer.save_weights(0)?;
         if trainer.config.evaluation.gate.is_some() {
             trainer.gate_best = Some(trainer.net.inference_copy()?);
@@ -333,7 +344,7 @@ impl<G: Game> Trainer<G> {
         } else {
             None
         };
-        Ok(Trainer {
+        let mut trainer = Trainer {
             game,
             config,
             dir: dir.to_path_buf(),
@@ -344,7 +355,73 @@ impl<G: Game> Trainer<G> {
             state,
             previous,
             gate_best,
-        })
+            episodes: None,
+        };
+        trainer.episodes = trainer.open_episode_log()?;
+        Ok(trainer)
+    }
+
+    /// The run's self-play dataset, `episodes/selfplay-v0` (when `selfplay.log_episodes`).
+    fn open_episode_log(&self) -> Result<Option<DatasetWriter>, TrainError> {
+        if !self.config.selfplay.log_episodes {
+            return Ok(None);
+        }
+        let run = self
+            .dir
+            .file_name()
+            .map_or("run".into(), |n| n.to_string_lossy().to_string());
+        let info = DatasetInfo {
+            dataset_id: "selfplay-v0".into(),
+            game: self.config.game.clone(),
+            observation_shape: self.game.observation_shape(),
+            num_actions: self.game.num_actions(),
+            num_players: self.game.num_players(),
+            description: format!(
+                "AlphaZero self-play games of run {run}, with each move's search statistics"
+            ),
+            extra: serde_json::Map::from_iter([
+                ("run".to_string(), serde_json::json!(run)),
+                ("source".to_string(), serde_json::json!("ludus train")),
+            ]),
+        };
+        let dir = self.dir.join("episodes").join("selfplay-v0");
+        Ok(Some(DatasetWriter::create(
+            &dir,
+            info,
+            WriterOptions::default(),
+        )?))
+    }
+
+    /// Hands generation `g`'s games to the episode log (written on its thread; published at
+    /// the commit). Both seats played the weights of generation `g − 1`.
+    fn log_games(&self, g: usize, records: &[GameRecord]) -> Result<(), TrainError> {
+        let Some(writer) = &self.episodes else {
+            return Ok(());
+        };
+        writer.begin_shard(&format!("gen-{g:05}"))?;
+        let run = self.dir.display().to_string();
+        let player = format!("az:{run}@{}", g - 1);
+        let search = serde_json::json!({
+            "algorithm": self.config.search.algorithm,
+            "simulations": self.config.search.simulations,
+        });
+        for record in records {
+            let mut recorder = EpisodeRecorder::new(
+                &self.game,
+                vec![player.clone(); self.game.num_players()],
+                Some(record.seed),
+            );
+            recorder.set_attribute("generation", serde_json::json!(g));
+            recorder.set_attribute("game_index", serde_json::json!(record.index));
+            recorder.set_attribute("search", search.clone());
+            let mut state = self.game.initial_state();
+            for step in &record.steps {
+                recorder.record(&state, step.action, Some(step.search.clone()));
+                state.apply_unchecked(step.action);
+            }
+            writer.write(recorder.finish(&state, None))?;
+        }
+        Ok(())
     }
 
     /// The run's configuration.
@@ -425,13 +502,14 @@ impl<G: Game> Trainer<G> {
         )?;
 
         // 2. Replay: save this generation's positions, slide the window.
-        let shard = Shard::from_games(g, &records);
+        let shard = Shard::from_games(g, &records, self.config.training.root_value_weight);
         shard.save(
             &replay_path(&self.dir, g),
             self.game.observation_shape(),
             self.game.num_actions(),
         )?;
         self.replay.push(shard);
+        self.log_games(g, &records)?;
 
         // 3. Training.
         let train_started = Instant::now();
@@ -447,7 +525,10 @@ impl<G: Game> Trainer<G> {
         let gate_score = self.gate(g)?;
         let eval_time = eval_started.elapsed();
 
-        // 6. Metrics, best, commit.
+        // 6. Episodes, metrics, best, commit.
+        if let Some(writer) = &self.episodes {
+            writer.publish()?;
+        }
         self.state.generation = g;
         self.state.games += sp.games as u64;
         self.state.positions += sp.positions as u64;
@@ -720,14 +801,16 @@ impl<G: Game> Trainer<G> {
     }
 }
 
-/// The search the trained agent uses when evaluated or played: the self-play search without
-/// noise, with `evaluation.simulations`, sending several leaves per network call.
+/// The search the trained agent uses when evaluated or played: the self-play search's settings
+/// with `evaluation.algorithm` and `evaluation.simulations`, without noise, sending several
+/// leaves per network call.
 pub fn evaluation_search(config: &TrainConfig) -> SearchConfig {
     let simulations = config
         .evaluation
         .simulations
         .unwrap_or(config.search.simulations);
     SearchConfig {
+        algorithm: config.evaluation.algorithm,
         simulations,
         leaves_per_batch: (simulations / 8).clamp(1, 16),
         ..config.search.clone()

@@ -204,7 +204,7 @@ fn self_play_is_reproducible_and_records_whole_games() {
         let mut state = TicTacToe.initial_state();
         for step in &game.steps {
             assert!(step.legal[step.action]);
-            assert!((step.policy.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            assert!((step.search.policy.iter().sum::<f32>() - 1.0).abs() < 1e-4);
             ludus_core::GameState::apply(&mut state, step.action).unwrap();
         }
         assert!(ludus_core::GameState::is_terminal(&state));
@@ -232,7 +232,7 @@ fn replay_shards_round_trip_and_symmetries_move_targets_with_the_board() {
         &|_| {},
     )
     .unwrap();
-    let shard = Shard::from_games(1, &games);
+    let shard = Shard::from_games(1, &games, 0.0);
     let dir = scratch("shard");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("gen-00001.safetensors");

@@ -408,6 +408,28 @@ impl<G: Game> Agent<G> for MctsAgent<G> {
         self.nodes.clear();
         self.stats = None;
     }
+
+    fn last_search(&self) -> Option<ludus_core::SearchStats> {
+        let stats = self.stats.as_ref()?;
+        let n = self.game.num_actions();
+        let visits = stats.visit_counts(n);
+        let total: u32 = visits.iter().sum();
+        let mut q = vec![0.0; n];
+        for c in stats.children.iter().filter(|c| c.visits > 0) {
+            q[c.action] = c.value as f32;
+        }
+        Some(ludus_core::SearchStats {
+            policy: visits
+                .iter()
+                .map(|&v| v as f32 / total.max(1) as f32)
+                .collect(),
+            visits,
+            q,
+            root_value: stats.root_value as f32,
+            network_value: None,
+            simulations: stats.simulations as u32,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,11 @@ impl<G: Game, E: Evaluator<G> + Send> Agent<G> for SearchAgent<G, E> {
         Ok(self.search.choose_action(&outcome, self.temperature))
     }
 
+    fn last_search(&self) -> Option<ludus_core::SearchStats> {
+        let outcome = self.last.as_ref()?;
+        Some(outcome.stats(self.search.game().num_actions()))
+    }
+
     fn last_move_report(&self) -> Option<String> {
         let outcome = self.last.as_ref()?;
         let game = self.search.game();

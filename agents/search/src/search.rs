@@ -150,6 +150,24 @@ pub struct SearchOutcome {
 }
 
 impl SearchOutcome {
+    /// The statistics episode logs keep, dense over `num_actions`.
+    pub fn stats(&self, num_actions: usize) -> ludus_core::SearchStats {
+        let mut visits = vec![0; num_actions];
+        let mut q = vec![0.0; num_actions];
+        for c in &self.children {
+            visits[c.action] = c.visits;
+            q[c.action] = c.value.unwrap_or(0.0);
+        }
+        ludus_core::SearchStats {
+            visits,
+            policy: self.policy_target.clone(),
+            q,
+            root_value: self.root_value,
+            network_value: Some(self.network_value),
+            simulations: self.simulations as u32,
+        }
+    }
+
     /// The `k` most visited root actions, most visited first (for `ludus play`'s display).
     pub fn top(&self, k: usize) -> Vec<ChildStats> {
         let mut children = self.children.clone();

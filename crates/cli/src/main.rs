@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_nets;
+mod episodes_cmd;
 mod game_cmd;
 mod human;
 mod match_cmd;
@@ -40,7 +41,9 @@ Agents: random, mcts[:sims=N][:c=X][:time=DUR], alphabeta[:depth=N][:time=DUR],
 Examples:
   ludus match --game connect4 --a alphabeta --b mcts:sims=1000 --games 20
   ludus play --game connect4 --opponent mcts:sims=2000 --first
-  ludus game --game go --moves d4,pass,pass";
+  ludus game --game go --moves d4,pass,pass
+  ludus train --game tictactoe
+  ludus episodes list";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -52,6 +55,7 @@ enum Command {
     Bench(bench::Args),
     BenchNets(bench_nets::Args),
     Train(train::Args),
+    Episodes(episodes_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,9 +72,12 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::BenchNets(args) => bench_nets::run(args),
         Command::Train(args) => train::run(args),
+        Command::Episodes(args) => episodes_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped early (`ludus episodes show … | head`) is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // One line: the outermost context and its causes, joined.
             eprintln!("error: {err:#}");
@@ -119,4 +126,11 @@ pub(crate) fn build_agent<G: ludus_registry::RegisteredGame>(
         return Ok(Box::new(human::HumanAgent::stdin(game.clone())));
     }
     Ok(ludus_registry::agent_from_spec(game, spec, seed)?)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -6,6 +6,7 @@
 //! for a budgeted solver, whose kept table can decide whether an early solve fits its budget).
 
 use std::{
+    path::{Path, PathBuf},
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
         Mutex,
@@ -16,6 +17,7 @@ use std::{
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use ludus_core::{derive_seed, Agent, GameState};
+use ludus_episodes::{DatasetInfo, DatasetWriter, Episode, EpisodeRecorder, WriterOptions};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
@@ -51,6 +53,13 @@ pub struct Args {
     /// Print the summary as one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Log every game to this episode dataset (created, or appended to when it holds the same
+    /// game). Default: a new `runs/matches/GAME-A-vs-B-N-v0`.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_log")]
+    log: Option<PathBuf>,
+    /// Do not log the games.
+    #[arg(long)]
+    no_log: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -93,6 +102,15 @@ impl GameVisitor for Match {
             ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
                 .expect("valid template"),
         );
+        let log = if args.no_log {
+            None
+        } else {
+            let dir = args
+                .log
+                .clone()
+                .unwrap_or_else(|| default_log_dir(Path::new("runs"), &game, &args));
+            Some(open_log(&game, &args, &dir)?)
+        };
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
@@ -119,7 +137,14 @@ impl GameVisitor for Match {
                         if i >= games {
                             break;
                         }
-                        match play_one(&game, &mut *a, &mut *b, args.seed, i) {
+                        let played = play_one(&game, &mut *a, &mut *b, args.seed, i);
+                        let logged = played.and_then(|(outcome, episode)| {
+                            if let Some(writer) = &log {
+                                writer.write(episode).context("episode log")?;
+                            }
+                            Ok(outcome)
+                        });
+                        match logged {
                             Ok(outcome) => {
                                 results.lock().expect("results lock")[i] = Some(outcome);
                                 let (w, d, l) = {
@@ -141,6 +166,15 @@ impl GameVisitor for Match {
             }
         });
         progress.finish_and_clear();
+        // Whatever was played is published, even when a game failed.
+        let logged = match log {
+            Some(writer) => {
+                let dir = writer.dir().to_path_buf();
+                let totals = writer.finish().context("episode log")?;
+                Some((dir, totals.episodes))
+            }
+            None => None,
+        };
         if let Some(e) = first_error.into_inner().expect("error lock") {
             return Err(e);
         }
@@ -156,23 +190,81 @@ impl GameVisitor for Match {
             &outcomes,
             start.elapsed().as_secs_f64(),
             threads,
+            logged.as_ref(),
         );
         Ok(())
     }
 }
 
-/// Plays game `i` (A moves first when `i` is even) and reports it from A's side.
+/// `runs/matches/GAME-A-vs-B-N-v0` with the first free `N` (agent specs reduced to letters,
+/// digits, `_` and `.`, since Minari ids allow no more).
+fn default_log_dir<G: RegisteredGame>(root: &Path, game: &G, args: &Args) -> PathBuf {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let stem = format!("{}-{}-vs-{}", game.name(), clean(&args.a), clean(&args.b));
+    (1..)
+        .map(|k| root.join("matches").join(format!("{stem}-{k}-v0")))
+        .find(|p| !p.exists())
+        .expect("some number is free")
+}
+
+fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Result<DatasetWriter> {
+    let folder = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    // The folder names the dataset; Minari wants `NAME-vN`.
+    let dataset_id = if folder
+        .rsplit_once("-v")
+        .is_some_and(|(_, v)| v.parse::<u32>().is_ok())
+    {
+        folder
+    } else {
+        format!("{folder}-v0")
+    };
+    let info = DatasetInfo {
+        dataset_id,
+        game: args.game.clone(),
+        observation_shape: game.observation_shape(),
+        num_actions: game.num_actions(),
+        num_players: game.num_players(),
+        description: format!("ludus match: {} against {}", args.a, args.b),
+        extra: serde_json::Map::from_iter([
+            ("source".to_string(), json!("ludus match")),
+            ("a".to_string(), json!(args.a)),
+            ("b".to_string(), json!(args.b)),
+            ("seed".to_string(), json!(args.seed)),
+        ]),
+    };
+    DatasetWriter::create(dir, info, WriterOptions::default())
+        .with_context(|| format!("episode log {}", dir.display()))
+}
+
+/// Plays game `i` (A moves first when `i` is even) and reports it from A's side, with the
+/// game as an episode.
 fn play_one<'a, G: RegisteredGame>(
     game: &G,
     a: &'a mut dyn Agent<G>,
     b: &'a mut dyn Agent<G>,
     seed: u64,
     i: usize,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<(Outcome, Episode)> {
     let a_first = i % 2 == 0;
     a.new_game(derive_seed(seed, 2 * i as u64));
     b.new_game(derive_seed(seed, 2 * i as u64 + 1));
     let mut seats = if a_first { [a, b] } else { [b, a] };
+    let names = seats.iter().map(|s| s.name()).collect();
+    let mut recorder = EpisodeRecorder::new(game, names, Some(derive_seed(seed, 2 * i as u64)));
+    recorder.set_attribute("game_index", json!(i));
     let mut state = game.initial_state();
     while !state.is_terminal() {
         let mover = state.to_play();
@@ -181,16 +273,18 @@ fn play_one<'a, G: RegisteredGame>(
             .select_action(&state)
             .with_context(|| format!("game {}: {} failed to move", i + 1, agent.name()))?;
         let name = agent.name();
+        recorder.record(&state, action, agent.last_search());
         state
             .apply(action)
             .with_context(|| format!("game {}: {name} chose illegal action {action}", i + 1))?;
     }
     let a_seat = if a_first { 0 } else { 1 };
-    Ok(Outcome {
+    let outcome = Outcome {
         a_first,
         a_return: state.player_return(a_seat),
         plies: state.move_number(),
-    })
+    };
+    Ok((outcome, recorder.finish(&state, None)))
 }
 
 /// Wins, draws, losses from A's side.
@@ -234,6 +328,7 @@ fn report<G: RegisteredGame>(
     outcomes: &[Outcome],
     secs: f64,
     threads: usize,
+    logged: Option<&(PathBuf, u64)>,
 ) {
     let n = outcomes.len() as f64;
     let (w, d, l) = wdl(outcomes);
@@ -250,6 +345,7 @@ fn report<G: RegisteredGame>(
             "a_second": {"wins": sw, "draws": sd, "losses": sl},
             "score": score, "score_ci95": [lo, hi], "elo": elo(score), "elo_ci95": [elo(lo), elo(hi)],
             "seconds": secs, "games_per_sec": n / secs, "mean_plies": plies as f64 / n, "threads": threads,
+            "episodes": logged.map(|(dir, total)| json!({"dir": dir, "total": total})),
         });
         println!("{summary}");
         return;
@@ -277,6 +373,13 @@ fn report<G: RegisteredGame>(
         n / secs,
         plies as f64 / n
     );
+    if let Some((dir, total)) = logged {
+        println!(
+            "games logged to {} ({total} episodes there; `ludus episodes stats {}`)",
+            dir.display(),
+            dir.display()
+        );
+    }
 }
 
 #[cfg(test)]

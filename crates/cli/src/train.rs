@@ -52,9 +52,16 @@ pub struct Args {
     /// Start no new generation after this many minutes (the run can be resumed later).
     #[arg(long)]
     max_minutes: Option<f64>,
+    /// Do not log the self-play games to `RUN/episodes/selfplay-v0` (the same as
+    /// `--set selfplay.log_episodes=false`).
+    #[arg(long)]
+    no_log: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
+    if args.no_log {
+        args.set.push("selfplay.log_episodes=false".into());
+    }
     let game_spec = match (&args.resume, &args.game, &args.config) {
         (Some(dir), _, _) => read_run_config(dir)?.game,
         (None, Some(game), _) => game.clone(),
@@ -306,4 +313,12 @@ fn summary<G: RegisteredGame>(trainer: &Trainer<G>) {
         "run: {d}  (metrics.csv, plots/progress.png, checkpoints/latest, checkpoints/best)",
         d = dir.display()
     );
+    if trainer.config().selfplay.log_episodes {
+        let episodes = dir.join("episodes").join("selfplay-v0");
+        println!(
+            "self-play games: {}  (`ludus episodes stats {}`)",
+            episodes.display(),
+            episodes.display()
+        );
+    }
 }

@@ -27,6 +27,32 @@ pub trait Agent<G: Game>: Send {
     fn last_move_report(&self) -> Option<String> {
         None
     }
+
+    /// The statistics of the search behind the last move, for episode logs; `None` for agents
+    /// that do not search.
+    fn last_search(&self) -> Option<SearchStats> {
+        None
+    }
+}
+
+/// What a tree search found at the position it moved from: per action, dense over the game's
+/// action space (zero or NaN for actions it did not consider).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchStats {
+    /// Root visits of each action.
+    pub visits: Vec<u32>,
+    /// The search's policy (the training target for AlphaZero-style searches; visit shares
+    /// otherwise).
+    pub policy: Vec<f32>,
+    /// Mean value of each action for the mover (0 where unvisited: `visits` tells; not NaN,
+    /// so that records compare equal and serialise to JSON).
+    pub q: Vec<f32>,
+    /// The search's value of the position for the mover.
+    pub root_value: f32,
+    /// The network's value of the position for the mover, for searches guided by one.
+    pub network_value: Option<f32>,
+    /// Simulations the search ran.
+    pub simulations: u32,
 }
 
 /// Why an agent produced no move.

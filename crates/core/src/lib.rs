@@ -42,7 +42,7 @@ mod spec;
 mod symmetry;
 mod zobrist;
 
-pub use agent::{Agent, AgentError};
+pub use agent::{Agent, AgentError, SearchStats};
 pub use error::GameError;
 pub use game::{Action, Game, GameState, Player};
 pub use perft::perft;

@@ -6,7 +6,7 @@ use crate::{parse_duration, RegisteredGame, RegistryError};
 /// The accepted agent specs, for help texts and error messages.
 pub const AGENT_FORMS: &str = "random, mcts[:sims=N][:c=X][:time=DUR], \
 alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4), \
-az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:device=D] or az:CHECKPOINT";
+az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:search=puct|gumbel][:batch=N][:device=D] or az:CHECKPOINT";
 
 /// Builds the agent named by `text` for `game`, seeded with `seed`.
 ///
@@ -16,7 +16,7 @@ az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:device=D] or az:CHECKPOINT";
 /// | `mcts[:sims=N][:c=X][:time=DUR]` | UCT with random rollouts, N simulations (default 1000) |
 /// | `alphabeta[:depth=N][:time=DUR]` | negamax, iterative deepening, the game's evaluation (default depth: 9 tic-tac-toe, 3 Go, 6 otherwise) |
 /// | `solver[:nodes=N\|unlimited]` | Connect Four perfect play (alpha-beta where a solve exceeds N nodes, default 20 M) |
-/// | `az:RUN[@GEN\|@best][:sims=N][:temp=T][:device=D]` | a trained AlphaZero agent: a run directory's latest (or named) weights with its search, or a checkpoint path |
+/// | `az:RUN[@GEN\|@best][:sims=N][:temp=T][:search=puct\|gumbel][:batch=N][:device=D]` | a trained AlphaZero agent: a run directory's latest (or named) weights with its search (or the one named; `batch`: leaves per network call), or a checkpoint path |
 ///
 /// # Errors
 /// Unknown names or parameters, bad values, or an agent that does not exist for this game.
@@ -119,10 +119,30 @@ pub fn agent_from_spec<G: RegisteredGame>(
                 Some(d) => ludus_nn::parse_device(&d)
                     .map_err(|e| RegistryError::Unsupported(e.to_string()))?,
             };
-            spec.finish(&["sims", "temp", "device"])?;
+            let algorithm = match spec.take::<String>("search", "puct or gumbel")? {
+                None => None,
+                Some(a) => Some(match a.as_str() {
+                    "puct" => ludus_alphazero::Algorithm::Puct,
+                    "gumbel" => ludus_alphazero::Algorithm::Gumbel,
+                    other => {
+                        return Err(SpecError::BadValue {
+                            spec: text.to_string(),
+                            key: "search".into(),
+                            value: other.into(),
+                            expected: "puct or gumbel".into(),
+                        }
+                        .into())
+                    }
+                }),
+            };
+            let leaves_per_batch =
+                spec.take_checked("batch", "a whole number ≥ 1", |n: usize| n >= 1)?;
+            spec.finish(&["sims", "temp", "search", "batch", "device"])?;
             let options = ludus_alphazero::AgentOptions {
                 simulations,
                 temperature,
+                algorithm,
+                leaves_per_batch,
                 device,
             };
             Box::new(

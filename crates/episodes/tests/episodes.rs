@@ -1,0 +1,403 @@
+//! Episode logs end to end: real games written through the writer thread, read back by the
+//! Rust reader and by Minari itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ludus_baselines::{MctsAgent, MctsConfig, RandomAgent};
+use ludus_connect4::ConnectFour;
+use ludus_core::{Agent, Game, GameState};
+use ludus_episodes::{
+    Dataset, DatasetInfo, DatasetWriter, Episode, EpisodeRecorder, Filter, Termination,
+    WriterOptions,
+};
+use ludus_go::{Go, GoConfig};
+use ludus_tictactoe::TicTacToe;
+use serde_json::json;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ludus-episodes-{}-{name}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    dir
+}
+
+fn info<G: Game>(game: &G, spec: &str) -> DatasetInfo {
+    DatasetInfo {
+        dataset_id: format!("{}-test-v0", game.name()),
+        game: spec.into(),
+        observation_shape: game.observation_shape(),
+        num_actions: game.num_actions(),
+        num_players: game.num_players(),
+        description: "test games".into(),
+        extra: Default::default(),
+    }
+}
+
+/// Plays one game between two agents, recording it.
+fn play<G: Game>(game: &G, seats: &mut [Box<dyn Agent<G>>; 2], seed: u64) -> Episode {
+    for (k, a) in seats.iter_mut().enumerate() {
+        a.new_game(seed * 2 + k as u64);
+    }
+    let names = seats.iter().map(|a| a.name()).collect();
+    let mut recorder = EpisodeRecorder::new(game, names, Some(seed));
+    recorder.set_attribute("game_index", json!(seed));
+    let mut state = game.initial_state();
+    while !state.is_terminal() {
+        let agent = &mut seats[state.to_play()];
+        let action = agent.select_action(&state).unwrap();
+        recorder.record(&state, action, agent.last_search());
+        state.apply(action).unwrap();
+    }
+    recorder.finish(&state, None)
+}
+
+fn mcts<G: Game>(game: &G, sims: usize) -> Box<dyn Agent<G>> {
+    let config = MctsConfig {
+        simulations: sims,
+        ..MctsConfig::default()
+    };
+    Box::new(MctsAgent::new(game.clone(), config, 0))
+}
+
+fn random<G: Game>(game: &G) -> Box<dyn Agent<G>> {
+    Box::new(RandomAgent::new(game.clone(), 0))
+}
+
+/// NaN-tolerant equality (NaN marks "not computed" in several arrays).
+fn same(a: &Episode, b: &Episode) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+#[test]
+fn episodes_round_trip_through_rotating_shards() {
+    let game = ConnectFour;
+    let mut seats = [mcts(&game, 30), random(&game)];
+    let episodes: Vec<Episode> = (0..5).map(|s| play(&game, &mut seats, s)).collect();
+    let dir = scratch("round-trip");
+    let options = WriterOptions {
+        shard_episodes: 2,
+        ..WriterOptions::default()
+    };
+    let writer = DatasetWriter::create(&dir, info(&game, "connect4"), options).unwrap();
+    for e in &episodes {
+        writer.write(e.clone()).unwrap();
+    }
+    let totals = writer.finish().unwrap();
+    let steps: usize = episodes.iter().map(Episode::plies).sum();
+    assert_eq!((totals.episodes, totals.steps), (5, steps as u64));
+
+    let ds = Dataset::open(&dir).unwrap();
+    assert_eq!((ds.len(), ds.total_steps()), (5, steps as u64));
+    assert_eq!(ds.info().game, "connect4");
+    // Two episodes per shard: three shards.
+    let shards = std::fs::read_dir(dir.join("data/shards")).unwrap().count();
+    assert_eq!(shards, 3);
+    for (i, e) in episodes.iter().enumerate() {
+        let back = ds.episode(i as u64).unwrap();
+        assert!(
+            same(&back, e),
+            "episode {i} changed on the way:\n{back:?}\n{e:?}"
+        );
+        let s = ds.summary(i as u64).unwrap();
+        assert_eq!(s.plies, e.plies());
+        assert_eq!(s.winner, e.winner());
+        assert_eq!(s.moves, e.moves);
+        assert_eq!(s.extra["game_index"], json!(i));
+    }
+    // MCTS moved in seat 0: its rows carry visits that add up to its simulations; the random
+    // agent's rows carry none.
+    let e = ds.episode(0).unwrap();
+    let log = e.search.as_ref().expect("an MCTS agent played");
+    let a = game.num_actions();
+    for t in 0..e.plies() {
+        let visits: u32 = log.visits[t * a..(t + 1) * a].iter().sum();
+        if e.to_play[t] == 0 {
+            assert_eq!(visits, 30, "ply {t}");
+            assert!(log.root_value[t].is_finite());
+        } else {
+            assert_eq!(visits, 0, "ply {t}");
+        }
+    }
+    let err = ds.episode(5).unwrap_err().to_string();
+    assert!(err.contains("episodes 0 to 4"), "{err}");
+}
+
+#[test]
+fn a_named_shard_written_again_replaces_its_games() {
+    let game = TicTacToe;
+    let mut seats = [random(&game), random(&game)];
+    let dir = scratch("named");
+    let writer =
+        DatasetWriter::create(&dir, info(&game, "tictactoe"), WriterOptions::default()).unwrap();
+    for (name, seeds) in [("gen-00001", 0..2), ("gen-00002", 2..5)] {
+        writer.begin_shard(name).unwrap();
+        for s in seeds {
+            writer.write(play(&game, &mut seats, s)).unwrap();
+        }
+        writer.publish().unwrap();
+    }
+    drop(writer);
+    // A resumed run plays generation 2 again (after a crash that came after its shard was
+    // published but before the run recorded the generation as done).
+    let writer =
+        DatasetWriter::create(&dir, info(&game, "tictactoe"), WriterOptions::default()).unwrap();
+    writer.begin_shard("gen-00002").unwrap();
+    let again: Vec<Episode> = (10..13).map(|s| play(&game, &mut seats, s)).collect();
+    for e in &again {
+        writer.write(e.clone()).unwrap();
+    }
+    let totals = writer.finish().unwrap();
+    assert_eq!(totals.episodes, 5);
+    let ds = Dataset::open(&dir).unwrap();
+    assert_eq!(ds.len(), 5);
+    for (k, e) in again.iter().enumerate() {
+        assert!(same(&ds.episode(2 + k as u64).unwrap(), e));
+    }
+    assert_eq!(ds.summary(1).unwrap().seed, Some(1));
+}
+
+#[test]
+fn unpublished_episodes_stay_invisible_and_a_dead_writers_shard_is_cleaned_up() {
+    let game = TicTacToe;
+    let mut seats = [random(&game), random(&game)];
+    let dir = scratch("unpublished");
+    let writer =
+        DatasetWriter::create(&dir, info(&game, "tictactoe"), WriterOptions::default()).unwrap();
+    writer.write(play(&game, &mut seats, 0)).unwrap();
+    writer.publish().unwrap();
+    writer.write(play(&game, &mut seats, 1)).unwrap();
+    // Wait until the writer thread has the shard open (its file appears).
+    let shards = dir.join("data/shards");
+    let partial = || {
+        std::fs::read_dir(&shards)
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".partial.hdf5"))
+            .map(|e| e.path())
+    };
+    let start = std::time::Instant::now();
+    while partial().is_none() && start.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let open_partial = partial().expect("the writer opened a shard");
+    assert_eq!(Dataset::open(&dir).unwrap().len(), 1);
+    // Another writer opening the dataset leaves a live writer's shard alone...
+    drop(DatasetWriter::create(&dir, info(&game, "tictactoe"), WriterOptions::default()).unwrap());
+    assert!(open_partial.exists());
+    // ...but removes one left by a writer that died mid-shard (here: a truncated file nobody
+    // holds).
+    let dead = shards.join(".shard-0-1-1.partial.hdf5");
+    std::fs::write(&dead, b"\x89HDF\r\n\x1a\n half a superblock").unwrap();
+    drop(DatasetWriter::create(&dir, info(&game, "tictactoe"), WriterOptions::default()).unwrap());
+    assert!(!dead.exists());
+    assert_eq!(writer.finish().unwrap().episodes, 2);
+    assert_eq!(Dataset::open(&dir).unwrap().len(), 2);
+}
+
+#[test]
+fn two_writers_share_one_dataset() {
+    let game = TicTacToe;
+    let dir = scratch("two-writers");
+    let per_writer = 6;
+    std::thread::scope(|scope| {
+        for w in 0..2u64 {
+            let dir = &dir;
+            scope.spawn(move || {
+                let mut seats = [random(&game), random(&game)];
+                let options = WriterOptions {
+                    shard_episodes: 2,
+                    ..WriterOptions::default()
+                };
+                let writer = DatasetWriter::create(dir, info(&game, "tictactoe"), options).unwrap();
+                for s in 0..per_writer {
+                    writer.write(play(&game, &mut seats, w * 100 + s)).unwrap();
+                }
+                writer.finish().unwrap();
+            });
+        }
+    });
+    let ds = Dataset::open(&dir).unwrap();
+    assert_eq!(ds.len(), 2 * per_writer);
+    let mut seeds: Vec<u64> = ds.summaries().map(|s| s.unwrap().seed.unwrap()).collect();
+    seeds.sort_unstable();
+    let mut expected: Vec<u64> = (0..per_writer).chain(100..100 + per_writer).collect();
+    expected.sort_unstable();
+    assert_eq!(seeds, expected);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason() {
+    let dir = scratch("bad");
+    let mut bad_id = info(&TicTacToe, "tictactoe");
+    bad_id.dataset_id = "no version".into();
+    let err = DatasetWriter::create(&dir, bad_id, WriterOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("NAME-v0"), "{err}");
+
+    let writer = DatasetWriter::create(
+        &dir,
+        info(&TicTacToe, "tictactoe"),
+        WriterOptions::default(),
+    )
+    .unwrap();
+    // A Connect Four game does not fit a tic-tac-toe dataset.
+    let mut seats = [random(&ConnectFour), random(&ConnectFour)];
+    let err = writer.write(play(&ConnectFour, &mut seats, 0)).unwrap_err();
+    assert!(err.to_string().contains("does not fit"), "{err}");
+    writer.finish().unwrap();
+    let err = DatasetWriter::create(
+        &dir,
+        info(&ConnectFour, "connect4"),
+        WriterOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("another directory"), "{err}");
+    let err = Dataset::open(&dir.join("nowhere")).unwrap_err();
+    assert!(err.to_string().contains("not an episode dataset"), "{err}");
+    assert!("plies>>3".parse::<Filter>().is_ok()); // `>` then value `>3`: parsed, compares as text
+    assert!("=3".parse::<Filter>().is_err());
+    assert!("winner".parse::<Filter>().is_err());
+}
+
+#[test]
+fn filters_select_by_result_length_seat_and_moves() {
+    let game = ConnectFour;
+    let mut seats = [mcts(&game, 50), random(&game)];
+    let dir = scratch("filters");
+    let writer =
+        DatasetWriter::create(&dir, info(&game, "connect4"), WriterOptions::default()).unwrap();
+    let episodes: Vec<Episode> = (0..6).map(|s| play(&game, &mut seats, s)).collect();
+    for e in &episodes {
+        writer.write(e.clone()).unwrap();
+    }
+    writer.finish().unwrap();
+    let ds = Dataset::open(&dir).unwrap();
+    let count = |f: &str| {
+        let f: Filter = f.parse().unwrap();
+        ds.summaries()
+            .filter(|s| f.matches(s.as_ref().unwrap()))
+            .count()
+    };
+    let wins0 = episodes.iter().filter(|e| e.winner() == Some(0)).count();
+    assert_eq!(count("winner=0"), wins0);
+    assert_eq!(count("result=1-0"), wins0);
+    let long = episodes.iter().filter(|e| e.plies() >= 12).count();
+    assert_eq!(count("plies>=12"), long);
+    assert_eq!(count("plies<12"), 6 - long);
+    assert_eq!(count("seat1=random"), 6);
+    assert_eq!(count("player=random"), 6);
+    assert_eq!(count("player!=random"), 0);
+    let first = &episodes[0].moves[0];
+    let same_first = episodes.iter().filter(|e| &e.moves[0] == first).count();
+    assert_eq!(count(&format!("move1={first}")), same_first);
+    assert_eq!(count("game_index<3"), 3);
+    assert_eq!(count("no_such_key=1"), 0);
+}
+
+/// Truncated games are marked as such (Go cut off by its move limit).
+#[test]
+fn move_limits_are_truncations() {
+    let game = Go::new(GoConfig {
+        size: 5,
+        komi: 0.5,
+        max_moves: Some(6),
+    })
+    .unwrap();
+    let mut seats = [random(&game), random(&game)];
+    let e = play(&game, &mut seats, 3);
+    assert_eq!(e.plies(), 6);
+    assert_eq!(e.termination, Termination::MoveLimit);
+    assert!(
+        e.winner().is_some(),
+        "a cut-off game is scored as it stands"
+    );
+}
+
+/// Python's Minari and h5py open what we wrote and see the same games: the acceptance test of
+/// the format. Runs where python3 has minari (CI installs it and sets
+/// LUDUS_REQUIRE_PYTHON_MINARI=1, which makes it mandatory).
+#[test]
+fn minari_loads_connect_four_and_go_datasets() {
+    let required = std::env::var_os("LUDUS_REQUIRE_PYTHON_MINARI").is_some();
+    let available = Command::new("python3")
+        .args(["-c", "import minari, h5py"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(!required, "python3 with minari and h5py is required here");
+        eprintln!("skipped: python3 lacks minari/h5py");
+        return;
+    }
+    let root = scratch("minari");
+    let mut expected = Vec::new();
+    let go = Go::new(GoConfig {
+        size: 5,
+        ..GoConfig::default()
+    })
+    .unwrap();
+    expected.push(write_games(
+        &root,
+        &ConnectFour,
+        "connect4",
+        [mcts(&ConnectFour, 40), random(&ConnectFour)],
+        6,
+    ));
+    expected.push(write_games(
+        &root,
+        &go,
+        "go:size=5",
+        [random(&go), mcts(&go, 20)],
+        4,
+    ));
+    let expected_path = root.join("expected.json");
+    std::fs::write(&expected_path, serde_json::to_string(&expected).unwrap()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_minari.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&expected_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "minari check failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("connect4: 6 episodes"), "{report}");
+    assert!(report.contains("go:size=5: 4 episodes"), "{report}");
+}
+
+/// Writes `n` games to `root/<game>-v0` and returns what a Python reader must find there.
+fn write_games<G: Game>(
+    root: &Path,
+    game: &G,
+    spec: &str,
+    mut seats: [Box<dyn Agent<G>>; 2],
+    n: u64,
+) -> serde_json::Value {
+    let dir = root.join(format!("{}-v0", game.name()));
+    let options = WriterOptions {
+        shard_episodes: 3,
+        ..WriterOptions::default()
+    };
+    let writer = DatasetWriter::create(&dir, info(game, spec), options).unwrap();
+    let mut episodes = Vec::new();
+    for s in 0..n {
+        let e = play(game, &mut seats, s);
+        episodes.push(json!({
+            "actions": e.actions,
+            "returns": e.returns,
+            "winner": e.winner().map_or(-1, |w| w as i64),
+            "searched": e.search.is_some(),
+        }));
+        writer.write(e).unwrap();
+    }
+    writer.finish().unwrap();
+    json!({
+        "path": dir.join("data"),
+        "game": spec,
+        "num_actions": game.num_actions(),
+        "observation_shape": game.observation_shape(),
+        "episodes": episodes,
+    })
+}
