@@ -643,3 +643,147 @@ fn train_explains_bad_configs() {
     assert_usage_error(&["train", "--game", "chess"], "unknown game");
     let _ = std::fs::remove_dir_all(&runs);
 }
+
+#[test]
+fn match_sprt_stops_once_it_decides() {
+    let v = json(&ludus(&[
+        "match",
+        "--game",
+        "tictactoe",
+        "--a",
+        "alphabeta",
+        "--b",
+        "random",
+        "--sprt",
+        "elo0=0,elo1=50",
+        "--games",
+        "400",
+        "--json",
+        "--no-log",
+    ]));
+    assert_eq!(v["sprt"]["decision"], "h1", "{v}");
+    let llr = v["sprt"]["llr"].as_f64().unwrap();
+    assert!(llr >= v["sprt"]["upper"].as_f64().unwrap(), "{v}");
+    // It stopped long before the 400-game limit (in-flight games finish after the decision).
+    assert!(v["games"].as_u64().unwrap() < 100, "{v}");
+    assert!(v["sprt"]["games"].as_u64().unwrap() <= v["games"].as_u64().unwrap());
+    // Pentanomial counts cover the tested pairs.
+    let pairs: u64 = v["pentanomial"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert!(pairs >= v["sprt"]["pairs"].as_u64().unwrap(), "{v}");
+    assert_usage_error(
+        &[
+            "match",
+            "--game",
+            "tictactoe",
+            "--a",
+            "random",
+            "--b",
+            "random",
+            "--sprt",
+            "elo0=5,elo1=0",
+        ],
+        "elo1",
+    );
+}
+
+#[test]
+fn tournament_rates_agents_in_order_and_continues_after_an_interruption() {
+    let root = scratch_dir("tournament");
+    let out = root.join("t");
+    let out_arg = out.to_str().unwrap();
+    let args = [
+        "tournament",
+        "--game",
+        "tictactoe",
+        "--agents",
+        "random,mcts:sims=30,alphabeta",
+        "--games-per-pair",
+        "6",
+        "--openings",
+        "random:1",
+        "--bootstrap",
+        "200",
+        "--out",
+        out_arg,
+    ];
+    let o = ludus(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("(anchor)"), "{table}");
+    let ratings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("ratings.json")).unwrap()).unwrap();
+    let names: Vec<&str> = ratings["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.last(), Some(&"random"), "{ratings}");
+    assert_eq!(ratings["anchor"]["agent"], "random");
+    for a in ratings["agents"].as_array().unwrap() {
+        assert_eq!(a["games"], 12, "two encounters of 6 games each: {a}");
+        assert!(a["lower"].as_f64().unwrap() <= a["elo"].as_f64().unwrap());
+    }
+    for file in [
+        "ratings.md",
+        "ratings.csv",
+        "crosstable.png",
+        "crosstable.svg",
+        "results.jsonl",
+    ] {
+        assert!(out.join(file).exists(), "missing {file}");
+    }
+    let stats = json(&ludus(&[
+        "episodes",
+        "stats",
+        out.join("episodes-v0").to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(stats["episodes"], 18);
+
+    // An interruption: half the results lost, the last line cut short. Running the same
+    // command plays only the missing games.
+    let results = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let kept: Vec<&str> = results.lines().take(9).collect();
+    std::fs::write(
+        out.join("results.jsonl"),
+        format!("{}\n{{\"encounter\": 1, \"ga", kept.join("\n")),
+    )
+    .unwrap();
+    let o = ludus(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("9 of 18 games already played"),
+        "{}",
+        stderr(&o)
+    );
+    let complete = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+        .count();
+    assert_eq!(complete, 18);
+
+    // Another tournament in the same folder is refused.
+    let mut other = args.to_vec();
+    other[4] = "random,alphabeta";
+    assert_usage_error(&other, "holds another tournament");
+    assert_usage_error(
+        &[
+            "tournament",
+            "--game",
+            "tictactoe",
+            "--agents",
+            "random,alphabeta",
+            "--games-per-pair",
+            "3",
+        ],
+        "odd",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -669,7 +669,7 @@ impl<G: Game> Trainer<G> {
     /// Step 5: matches and the optimal-move share, when due.
     fn evaluate(&mut self, g: usize, observer: &dyn Observer) -> Result<Evaluation, TrainError> {
         let every = self.config.evaluation.every;
-        let due = every > 0 && (g % every == 0 || g == self.config.generations);
+        let due = every > 0 && (g.is_multiple_of(every) || g == self.config.generations);
         let mut evaluation = Evaluation::default();
         if !due {
             return Ok(evaluation);

@@ -449,7 +449,7 @@ impl<G: Game, E: Evaluator<G>> AlphaBetaAgent<G, E> {
         ply: u32,
     ) -> i32 {
         self.nodes += 1;
-        if self.may_stop && self.nodes % CLOCK_EVERY == 0 {
+        if self.may_stop && self.nodes.is_multiple_of(CLOCK_EVERY) {
             if let Some(deadline) = self.deadline {
                 if Instant::now() >= deadline {
                     self.stopped = true;

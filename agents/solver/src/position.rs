@@ -393,7 +393,7 @@ impl fmt::Display for Position {
     /// then the column numbers.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The mover holds `current`; the first player moves when an even number were played.
-        let first = if self.moves % 2 == 0 {
+        let first = if self.moves.is_multiple_of(2) {
             self.current
         } else {
             self.current ^ self.mask

@@ -4,6 +4,7 @@
 //!
 //! Errors are printed as one line on stderr and exit with status 2; nothing panics on bad input.
 
+mod arena;
 mod bench;
 mod bench_nets;
 mod episodes_cmd;
@@ -14,6 +15,7 @@ mod move_cmd;
 mod movelist;
 mod perft_cmd;
 mod play;
+mod tournament;
 mod train;
 
 use std::process::ExitCode;
@@ -42,6 +44,7 @@ Examples:
   ludus match --game connect4 --a alphabeta --b mcts:sims=1000 --games 20
   ludus play --game connect4 --opponent mcts:sims=2000 --first
   ludus game --game go --moves d4,pass,pass
+  ludus tournament --game connect4 --agents random,mcts:sims=100,alphabeta:depth=4
   ludus train --game tictactoe
   ludus episodes list";
 
@@ -56,6 +59,7 @@ enum Command {
     BenchNets(bench_nets::Args),
     Train(train::Args),
     Episodes(episodes_cmd::Args),
+    Tournament(tournament::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::BenchNets(args) => bench_nets::run(args),
         Command::Train(args) => train::run(args),
         Command::Episodes(args) => episodes_cmd::run(args),
+        Command::Tournament(args) => tournament::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

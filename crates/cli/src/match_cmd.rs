@@ -1,9 +1,12 @@
-//! `ludus match`: two agents play N games with alternating seats, in parallel.
+//! `ludus match`: two agents play game pairs (the same opening, seats swapped) in parallel,
+//! optionally until a sequential test decides.
 //!
 //! Game `i` is fully determined by `(seed, i)`: each thread builds its two agents once and
 //! reseeds them before every game (`Agent::new_game`) with seeds derived from both, so results do
 //! not depend on the number of threads or their timing (except for agents with time limits, and
 //! for a budgeted solver, whose kept table can decide whether an early solve fits its budget).
+//! With `--sprt`, the test is updated as each pair completes, in pair order, and no new game
+//! starts once it has decided; the games still running finish and count in the totals.
 
 use std::{
     path::{Path, PathBuf},
@@ -16,38 +19,51 @@ use std::{
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use ludus_core::{derive_seed, Agent, GameState};
-use ludus_episodes::{DatasetInfo, DatasetWriter, Episode, EpisodeRecorder, WriterOptions};
+use ludus_core::{derive_seed, Agent};
+use ludus_episodes::{DatasetInfo, DatasetWriter, WriterOptions};
+use ludus_ratings::{Decision, Results, Sprt, SprtStatus};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
+use crate::arena::{play_game, Openings};
 use crate::build_agent;
 
-/// Play a match between two agents: seats alternate (A moves first in games 1, 3, 5, …), games
-/// run on several threads, and the result is reported as wins/draws/losses for A with the score
-/// and its 95 % confidence interval.
+/// Play a match between two agents in game pairs: both games of a pair start from the same
+/// opening with the seats swapped (A moves first in games 1, 3, 5, …). Games run on several
+/// threads; the result is wins/draws/losses for A with the score, the Elo difference and their
+/// 95 % intervals (from pair statistics). `--sprt` stops as soon as a sequential test decides.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   ludus match --game connect4 --a alphabeta --b mcts:sims=1000 --games 20
-  ludus match --game connect4 --a solver --b mcts:sims=1000 --games 20
+  ludus match --game connect4 --a solver --b mcts:sims=1000 --games 20 --openings random:4
+  ludus match --game connect4 --a mcts:sims=800 --b mcts:sims=400 --sprt elo0=0,elo1=30
   ludus match --game othello --a alphabeta:depth=4 --b random --games 200 --threads 2 --json")]
 pub struct Args {
     /// The game (tictactoe, connect4, othello, go[:size=N:komi=K]).
     #[arg(long, default_value = "connect4")]
     game: String,
-    /// Agent A (random, mcts[:sims=N], alphabeta[:depth=N], solver).
+    /// Agent A (random, mcts[:sims=N], alphabeta[:depth=N], solver, az:RUN).
     #[arg(long, default_value = "alphabeta")]
     a: String,
     /// Agent B.
     #[arg(long, default_value = "mcts:sims=1000")]
     b: String,
-    /// Number of games (even numbers give each agent the first move equally often).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    games: u64,
+    /// Number of games (default 20; with --sprt, the most it may play: default 20,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    games: Option<u64>,
+    /// How each game pair starts: `none` (the initial position, the default), `random:PLIES`
+    /// (random legal moves, one opening per pair), or a file of move lists (one per line).
+    #[arg(long, default_value = "none")]
+    openings: String,
+    /// Stop when fishtest's generalised SPRT on game pairs decides:
+    /// `elo0=E0,elo1=E1[,alpha=0.05][,beta=0.05][,model=logistic|normalized]` (H1: A is at
+    /// least E1 Elo stronger; H0: at most E0).
+    #[arg(long, value_name = "SETTINGS")]
+    sprt: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
-    /// Seed fixing every random choice of both agents.
+    /// Seed fixing every random choice of both agents and of the openings.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Print the summary as one JSON object instead of text.
@@ -74,6 +90,30 @@ struct Outcome {
     plies: usize,
 }
 
+impl Outcome {
+    /// A's score: 1, ½ or 0.
+    fn score(&self) -> f64 {
+        if self.a_return > 0.0 {
+            1.0
+        } else if self.a_return < 0.0 {
+            0.0
+        } else {
+            0.5
+        }
+    }
+}
+
+/// The pentanomial count of completed pairs `0..k` (A's points in the pair, 0–2 by halves).
+fn pentanomial(results: &[Option<Outcome>], pairs: usize) -> [u64; 5] {
+    let mut counts = [0u64; 5];
+    for k in 0..pairs {
+        if let (Some(x), Some(y)) = (results[2 * k], results[2 * k + 1]) {
+            counts[((x.score() + y.score()) * 2.0).round() as usize] += 1;
+        }
+    }
+    counts
+}
+
 struct Match(Args);
 
 impl GameVisitor for Match {
@@ -90,7 +130,16 @@ impl GameVisitor for Match {
             }
             build_agent(&game, spec, 0).with_context(|| format!("agent `{spec}`"))?;
         }
-        let games = args.games as usize;
+        let sprt = args
+            .sprt
+            .as_deref()
+            .map(Sprt::parse)
+            .transpose()
+            .context("--sprt")?;
+        let openings = Openings::parse(&game, &args.openings)?;
+        let games = args
+            .games
+            .unwrap_or(if sprt.is_some() { 20_000 } else { 20 }) as usize;
         let threads = args
             .threads
             .map(|t| t as usize)
@@ -113,7 +162,10 @@ impl GameVisitor for Match {
         };
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
+        let stop = AtomicBool::new(false);
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
+        // The SPRT's state: pairs counted so far (in order) and its last status.
+        let test: Mutex<(usize, Option<SprtStatus>)> = Mutex::new((0, None));
         // Running wins/draws/losses for the progress line, so each finished game costs O(1).
         let tally = Mutex::new((0usize, 0usize, 0usize));
         let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -132,12 +184,13 @@ impl GameVisitor for Match {
                             return;
                         }
                     };
-                    while !failed.load(Ordering::Relaxed) {
+                    while !failed.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= games {
                             break;
                         }
-                        let played = play_one(&game, &mut *a, &mut *b, args.seed, i);
+                        let opening = openings.opening(&game, args.seed, (i / 2) as u64);
+                        let played = play_one(&game, &mut *a, &mut *b, args.seed, i, &opening);
                         let logged = played.and_then(|(outcome, episode)| {
                             if let Some(writer) = &log {
                                 writer.write(episode).context("episode log")?;
@@ -146,14 +199,43 @@ impl GameVisitor for Match {
                         });
                         match logged {
                             Ok(outcome) => {
-                                results.lock().expect("results lock")[i] = Some(outcome);
+                                let mut all = results.lock().expect("results lock");
+                                all[i] = Some(outcome);
                                 let (w, d, l) = {
                                     let mut t = tally.lock().expect("tally lock");
                                     let (dw, dd, dl) = wdl([&outcome]);
                                     *t = (t.0 + dw, t.1 + dd, t.2 + dl);
                                     *t
                                 };
-                                progress.set_message(format!("A: +{w} ={d} -{l}"));
+                                let mut message = format!("A: +{w} ={d} -{l}");
+                                if let Some(sprt) = &sprt {
+                                    let mut t = test.lock().expect("test lock");
+                                    let mut pairs = t.0;
+                                    while 2 * pairs + 1 < games
+                                        && all[2 * pairs].is_some()
+                                        && all[2 * pairs + 1].is_some()
+                                    {
+                                        pairs += 1;
+                                    }
+                                    if pairs > t.0
+                                        && t.1.is_none_or(|s| s.decision == Decision::Continue)
+                                    {
+                                        let status = sprt.status(&Results::Pentanomial(
+                                            pentanomial(&all, pairs),
+                                        ));
+                                        *t = (pairs, Some(status));
+                                        if status.decision != Decision::Continue {
+                                            stop.store(true, Ordering::Relaxed);
+                                        }
+                                    }
+                                    if let Some(s) = t.1 {
+                                        message.push_str(&format!(
+                                            "  LLR {:.2} [{:.2}, {:.2}]",
+                                            s.llr, s.lower, s.upper
+                                        ));
+                                    }
+                                }
+                                progress.set_message(message);
                                 progress.inc(1);
                             }
                             Err(e) => {
@@ -178,16 +260,19 @@ impl GameVisitor for Match {
         if let Some(e) = first_error.into_inner().expect("error lock") {
             return Err(e);
         }
-        let outcomes: Vec<Outcome> = results
-            .into_inner()
-            .expect("results lock")
-            .into_iter()
-            .map(|o| o.expect("every game finished"))
-            .collect();
+        let all = results.into_inner().expect("results lock");
+        let outcomes: Vec<Outcome> = all.iter().flatten().copied().collect();
+        let (pairs_tested, status) = test.into_inner().expect("test lock");
+        let complete = (0..games / 2)
+            .take_while(|&k| all[2 * k].is_some() && all[2 * k + 1].is_some())
+            .count();
+        let pairs = Results::Pentanomial(pentanomial(&all, complete));
         report(
             &game,
             &args,
             &outcomes,
+            &pairs,
+            sprt.as_ref().map(|s| (s, status, pairs_tested)),
             start.elapsed().as_secs_f64(),
             threads,
             logged.as_ref(),
@@ -217,7 +302,14 @@ fn default_log_dir<G: RegisteredGame>(root: &Path, game: &G, args: &Args) -> Pat
         .expect("some number is free")
 }
 
-fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Result<DatasetWriter> {
+/// Opens the dataset at `dir` for games of `game` (named by `spec`), with `description`.
+pub fn open_episode_log<G: RegisteredGame>(
+    game: &G,
+    spec: &str,
+    dir: &Path,
+    description: String,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<DatasetWriter> {
     let folder = dir
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -233,58 +325,54 @@ fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Res
     };
     let info = DatasetInfo {
         dataset_id,
-        game: args.game.clone(),
+        game: spec.to_string(),
         observation_shape: game.observation_shape(),
         num_actions: game.num_actions(),
         num_players: game.num_players(),
-        description: format!("ludus match: {} against {}", args.a, args.b),
-        extra: serde_json::Map::from_iter([
-            ("source".to_string(), json!("ludus match")),
-            ("a".to_string(), json!(args.a)),
-            ("b".to_string(), json!(args.b)),
-            ("seed".to_string(), json!(args.seed)),
-        ]),
+        description,
+        extra,
     };
     DatasetWriter::create(dir, info, WriterOptions::default())
         .with_context(|| format!("episode log {}", dir.display()))
 }
 
-/// Plays game `i` (A moves first when `i` is even) and reports it from A's side, with the
-/// game as an episode.
+fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Result<DatasetWriter> {
+    open_episode_log(
+        game,
+        &args.game,
+        dir,
+        format!("ludus match: {} against {}", args.a, args.b),
+        serde_json::Map::from_iter([
+            ("source".to_string(), json!("ludus match")),
+            ("a".to_string(), json!(args.a)),
+            ("b".to_string(), json!(args.b)),
+            ("seed".to_string(), json!(args.seed)),
+        ]),
+    )
+}
+
+/// Plays game `i` (A moves first when `i` is even) from `opening` and reports it from A's side,
+/// with the game as an episode.
 fn play_one<'a, G: RegisteredGame>(
     game: &G,
     a: &'a mut dyn Agent<G>,
     b: &'a mut dyn Agent<G>,
     seed: u64,
     i: usize,
-) -> anyhow::Result<(Outcome, Episode)> {
-    let a_first = i % 2 == 0;
-    a.new_game(derive_seed(seed, 2 * i as u64));
-    b.new_game(derive_seed(seed, 2 * i as u64 + 1));
-    let mut seats = if a_first { [a, b] } else { [b, a] };
-    let names = seats.iter().map(|s| s.name()).collect();
-    let mut recorder = EpisodeRecorder::new(game, names, Some(derive_seed(seed, 2 * i as u64)));
-    recorder.set_attribute("game_index", json!(i));
-    let mut state = game.initial_state();
-    while !state.is_terminal() {
-        let mover = state.to_play();
-        let agent = &mut seats[mover];
-        let action = agent
-            .select_action(&state)
-            .with_context(|| format!("game {}: {} failed to move", i + 1, agent.name()))?;
-        let name = agent.name();
-        recorder.record(&state, action, agent.last_search());
-        state
-            .apply(action)
-            .with_context(|| format!("game {}: {name} chose illegal action {action}", i + 1))?;
-    }
+    opening: &[ludus_core::Action],
+) -> anyhow::Result<(Outcome, ludus_episodes::Episode)> {
+    let a_first = i.is_multiple_of(2);
+    let mut seats: [&mut dyn Agent<G>; 2] = if a_first { [a, b] } else { [b, a] };
+    let mut played = play_game(game, &mut seats, opening, derive_seed(seed, i as u64))
+        .with_context(|| format!("game {}", i + 1))?;
+    played.episode.extra.insert("game_index".into(), json!(i));
     let a_seat = if a_first { 0 } else { 1 };
     let outcome = Outcome {
         a_first,
-        a_return: state.player_return(a_seat),
-        plies: state.move_number(),
+        a_return: played.returns[a_seat],
+        plies: played.plies,
     };
-    Ok((outcome, recorder.finish(&state, None)))
+    Ok((outcome, played.episode))
 }
 
 /// Wins, draws, losses from A's side.
@@ -322,10 +410,13 @@ fn elo(score: f64) -> f64 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn report<G: RegisteredGame>(
     game: &G,
     args: &Args,
     outcomes: &[Outcome],
+    pairs: &Results,
+    sprt: Option<(&Sprt, Option<SprtStatus>, usize)>,
     secs: f64,
     threads: usize,
     logged: Option<&(PathBuf, u64)>,
@@ -337,13 +428,28 @@ fn report<G: RegisteredGame>(
     let (fw, fd, fl) = wdl(outcomes.iter().filter(|o| o.a_first));
     let (sw, sd, sl) = wdl(outcomes.iter().filter(|o| !o.a_first));
     let plies: usize = outcomes.iter().map(|o| o.plies).sum();
+    // With complete pairs, the pentanomial estimate: its interval accounts for the opening
+    // and seat shared within a pair.
+    let paired = ludus_ratings::estimate(pairs, 0.95);
+    let test = sprt.map(|(config, status, pairs_tested)| {
+        json!({
+            "elo0": config.elo0, "elo1": config.elo1, "alpha": config.alpha, "beta": config.beta,
+            "model": config.model, "pairs": pairs_tested, "games": 2 * pairs_tested,
+            "llr": status.map(|s| s.llr), "lower": config.bounds().0, "upper": config.bounds().1,
+            "decision": status.map_or(ludus_ratings::Decision::Continue, |s| s.decision),
+        })
+    });
     if args.json {
         let summary = json!({
             "game": game.name(), "a": args.a, "b": args.b, "games": outcomes.len(), "seed": args.seed,
+            "openings": args.openings,
             "wins": w, "draws": d, "losses": l,
             "a_first": {"wins": fw, "draws": fd, "losses": fl},
             "a_second": {"wins": sw, "draws": sd, "losses": sl},
             "score": score, "score_ci95": [lo, hi], "elo": elo(score), "elo_ci95": [elo(lo), elo(hi)],
+            "pentanomial": pairs.counts(),
+            "pair_estimate": paired,
+            "sprt": test,
             "seconds": secs, "games_per_sec": n / secs, "mean_plies": plies as f64 / n, "threads": threads,
             "episodes": logged.map(|(dir, total)| json!({"dir": dir, "total": total})),
         });
@@ -351,12 +457,13 @@ fn report<G: RegisteredGame>(
         return;
     }
     println!(
-        "{}: A = {} vs B = {}, {} games (seed {}, {threads} threads)",
+        "{}: A = {} vs B = {}, {} games (seed {}, openings {}, {threads} threads)",
         game.name(),
         args.a,
         args.b,
         outcomes.len(),
-        args.seed
+        args.seed,
+        args.openings
     );
     println!("A wins {w}, draws {d}, losses {l}   (A first: +{fw} ={fd} -{fl}; A second: +{sw} ={sd} -{sl})");
     println!(
@@ -368,6 +475,43 @@ fn report<G: RegisteredGame>(
         elo(lo),
         elo(hi)
     );
+    if let Some(e) = paired.filter(|_| pairs.samples() > 0) {
+        let c = pairs.counts();
+        println!(
+            "game pairs [LL, LD, WL+DD, WD, WW] = {c:?}: Elo {:+.1} [{:+.1}, {:+.1}], LOS {:.1} %",
+            e.elo,
+            e.lower,
+            e.upper,
+            100.0 * e.los
+        );
+    }
+    if let Some((config, status, pairs_tested)) = sprt {
+        let (a, b) = config.bounds();
+        let decision = match status.map(|s| s.decision) {
+            Some(ludus_ratings::Decision::H1) => format!(
+                "H1 accepted: A is stronger by at least {} Elo (elo1)",
+                config.elo1
+            ),
+            Some(ludus_ratings::Decision::H0) => {
+                format!(
+                    "H0 accepted: A is not stronger by more than {} Elo (elo0)",
+                    config.elo0
+                )
+            }
+            _ => "no decision within --games".to_string(),
+        };
+        println!(
+            "SPRT [{}, {}] ({:?}, α = {}, β = {}): LLR {:.3} in [{a:.3}, {b:.3}] after {} pairs ({} games): {decision}",
+            config.elo0,
+            config.elo1,
+            config.model,
+            config.alpha,
+            config.beta,
+            status.map_or(0.0, |s| s.llr),
+            pairs_tested,
+            2 * pairs_tested
+        );
+    }
     println!(
         "{:.2} games/s, {:.1} plies per game, {secs:.1} s",
         n / secs,

@@ -99,7 +99,7 @@ impl Symmetry {
     pub fn map_observation(&self, obs: &[f32], out: &mut [f32]) {
         let n = self.cells.len();
         assert!(
-            obs.len() % n == 0 && out.len() == obs.len(),
+            obs.len().is_multiple_of(n) && out.len() == obs.len(),
             "observation size mismatch"
         );
         for (src, dst) in obs.chunks_exact(n).zip(out.chunks_exact_mut(n)) {

@@ -329,8 +329,9 @@ fn solve(a: &mut [Vec<f64>], b: &mut [f64]) -> Option<Vec<f64>> {
             if f == 0.0 {
                 continue;
             }
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+            let (upper, lower) = a.split_at_mut(row);
+            for (target, source) in lower[0][col..n].iter_mut().zip(&upper[col][col..n]) {
+                *target -= f * source;
             }
             b[row] -= f * b[col];
         }

@@ -48,7 +48,7 @@ impl Naive {
     }
 
     fn mover(&self) -> u8 {
-        if self.plies % 2 == 0 {
+        if self.plies.is_multiple_of(2) {
             1
         } else {
             2

@@ -66,7 +66,7 @@ mod naive {
             ended[ply][0] += 1;
             return;
         }
-        let mover = if ply % 2 == 0 { 1 } else { 2 };
+        let mover = if ply.is_multiple_of(2) { 1 } else { 2 };
         for row in 0..3 {
             for col in 0..3 {
                 if b[row][col] == 0 {
