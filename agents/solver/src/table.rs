@@ -107,7 +107,12 @@ impl TranspositionTable {
 /// The largest prime not above `n` (for `n` ≥ 2). Trial division is fine: it runs once per
 /// table, and √n is a few thousand.
 fn prev_prime(n: usize) -> usize {
-    let is_prime = |m: usize| m >= 2 && (2..).take_while(|d| d * d <= m).all(|d| !m.is_multiple_of(d));
+    let is_prime = |m: usize| {
+        m >= 2
+            && (2..)
+                .take_while(|d| d * d <= m)
+                .all(|d| !m.is_multiple_of(d))
+    };
     (2..=n).rev().find(|&m| is_prime(m)).unwrap_or(2)
 }
 
