@@ -490,6 +490,36 @@ fn train_writes_a_run_directory_and_resumes_after_kill_9() {
     }
     assert!(seen.iter().all(|(g, _)| *g <= now));
     assert_eq!(seen.len() as u64, now * 24, "24 games per generation");
+
+    // Elo over training: the checkpoints rated against a fixed pool.
+    let out = runs.join("elo");
+    let o = ludus(&[
+        "tournament",
+        "--game",
+        "tictactoe",
+        "--agents",
+        "random,alphabeta:depth=2",
+        "--checkpoints",
+        dir.to_str().unwrap(),
+        "--every",
+        "2",
+        "--sims",
+        "8",
+        "--games-per-pair",
+        "2",
+        "--bootstrap",
+        "50",
+        "--no-log",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("az:{}@0", dir.display())),
+        "{}",
+        stdout(&o)
+    );
+    assert!(out.join("elo-over-training.png").exists());
     std::fs::remove_dir_all(&runs).unwrap();
 }
 

@@ -3,6 +3,7 @@
 //! players from waiting on compression).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -50,6 +51,10 @@ enum Command {
 /// Episodes become visible to readers when their shard is published: after
 /// [`WriterOptions::shard_episodes`] episodes, after [`WriterOptions::shard_seconds`], on
 /// [`DatasetWriter::publish`], and when the writer is finished or dropped.
+///
+/// HDF5 opens files without close-on-exec: a child process started while a shard is open
+/// inherits the shard's lock and holds it until the child exits, so readers in this process
+/// cannot open that shard until then. Start children before writing, or after publishing.
 #[derive(Debug)]
 pub struct DatasetWriter {
     info: DatasetInfo,
@@ -84,7 +89,6 @@ impl DatasetWriter {
             info: info.clone(),
             options,
             shard: None,
-            sequence: 0,
             totals,
         };
         let fail = Arc::clone(&failure);
@@ -259,7 +263,6 @@ struct Worker {
     info: DatasetInfo,
     options: WriterOptions,
     shard: Option<OpenShard>,
-    sequence: u64,
     totals: Totals,
 }
 
@@ -363,13 +366,16 @@ impl Worker {
         Ok(())
     }
 
-    /// A shard name no other writer uses: the time, this process and a counter.
+    /// A shard name no other writer uses: the time, this process and a counter shared by all
+    /// writers of the process (two writers of one process may open shards in the same
+    /// millisecond, even into the same dataset).
     fn fresh_name(&mut self) -> String {
-        self.sequence += 1;
+        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        format!("shard-{ms}-{}-{}", std::process::id(), self.sequence)
+        format!("shard-{ms}-{}-{sequence}", std::process::id())
     }
 
     fn close_and_publish(&mut self) -> Result<Totals, EpisodeError> {

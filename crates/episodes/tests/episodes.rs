@@ -1,67 +1,15 @@
 //! Episode logs end to end: real games written through the writer thread, read back by the
 //! Rust reader and by Minari itself.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-use ludus_baselines::{MctsAgent, MctsConfig, RandomAgent};
+use common::{info, mcts, play, random, scratch};
 use ludus_connect4::ConnectFour;
-use ludus_core::{Agent, Game, GameState};
-use ludus_episodes::{
-    Dataset, DatasetInfo, DatasetWriter, Episode, EpisodeRecorder, Filter, Termination,
-    WriterOptions,
-};
+use ludus_core::Game;
+use ludus_episodes::{Dataset, DatasetWriter, Episode, Filter, Termination, WriterOptions};
 use ludus_go::{Go, GoConfig};
 use ludus_tictactoe::TicTacToe;
 use serde_json::json;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ludus-episodes-{}-{name}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    dir
-}
-
-fn info<G: Game>(game: &G, spec: &str) -> DatasetInfo {
-    DatasetInfo {
-        dataset_id: format!("{}-test-v0", game.name()),
-        game: spec.into(),
-        observation_shape: game.observation_shape(),
-        num_actions: game.num_actions(),
-        num_players: game.num_players(),
-        description: "test games".into(),
-        extra: Default::default(),
-    }
-}
-
-/// Plays one game between two agents, recording it.
-fn play<G: Game>(game: &G, seats: &mut [Box<dyn Agent<G>>; 2], seed: u64) -> Episode {
-    for (k, a) in seats.iter_mut().enumerate() {
-        a.new_game(seed * 2 + k as u64);
-    }
-    let names = seats.iter().map(|a| a.name()).collect();
-    let mut recorder = EpisodeRecorder::new(game, names, Some(seed));
-    recorder.set_attribute("game_index", json!(seed));
-    let mut state = game.initial_state();
-    while !state.is_terminal() {
-        let agent = &mut seats[state.to_play()];
-        let action = agent.select_action(&state).unwrap();
-        recorder.record(&state, action, agent.last_search());
-        state.apply(action).unwrap();
-    }
-    recorder.finish(&state, None)
-}
-
-fn mcts<G: Game>(game: &G, sims: usize) -> Box<dyn Agent<G>> {
-    let config = MctsConfig {
-        simulations: sims,
-        ..MctsConfig::default()
-    };
-    Box::new(MctsAgent::new(game.clone(), config, 0))
-}
-
-fn random<G: Game>(game: &G) -> Box<dyn Agent<G>> {
-    Box::new(RandomAgent::new(game.clone(), 0))
-}
 
 /// NaN-tolerant equality (NaN marks "not computed" in several arrays).
 fn same(a: &Episode, b: &Episode) -> bool {
@@ -310,94 +258,4 @@ fn move_limits_are_truncations() {
         e.winner().is_some(),
         "a cut-off game is scored as it stands"
     );
-}
-
-/// Python's Minari and h5py open what we wrote and see the same games: the acceptance test of
-/// the format. Runs where python3 has minari (CI installs it and sets
-/// LUDUS_REQUIRE_PYTHON_MINARI=1, which makes it mandatory).
-#[test]
-fn minari_loads_connect_four_and_go_datasets() {
-    let required = std::env::var_os("LUDUS_REQUIRE_PYTHON_MINARI").is_some();
-    let available = Command::new("python3")
-        .args(["-c", "import minari, h5py"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(!required, "python3 with minari and h5py is required here");
-        eprintln!("skipped: python3 lacks minari/h5py");
-        return;
-    }
-    let root = scratch("minari");
-    let mut expected = Vec::new();
-    let go = Go::new(GoConfig {
-        size: 5,
-        ..GoConfig::default()
-    })
-    .unwrap();
-    expected.push(write_games(
-        &root,
-        &ConnectFour,
-        "connect4",
-        [mcts(&ConnectFour, 40), random(&ConnectFour)],
-        6,
-    ));
-    expected.push(write_games(
-        &root,
-        &go,
-        "go:size=5",
-        [random(&go), mcts(&go, 20)],
-        4,
-    ));
-    let expected_path = root.join("expected.json");
-    std::fs::write(&expected_path, serde_json::to_string(&expected).unwrap()).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_minari.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&expected_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "minari check failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(report.contains("connect4: 6 episodes"), "{report}");
-    assert!(report.contains("go:size=5: 4 episodes"), "{report}");
-}
-
-/// Writes `n` games to `root/<game>-v0` and returns what a Python reader must find there.
-fn write_games<G: Game>(
-    root: &Path,
-    game: &G,
-    spec: &str,
-    mut seats: [Box<dyn Agent<G>>; 2],
-    n: u64,
-) -> serde_json::Value {
-    let dir = root.join(format!("{}-v0", game.name()));
-    let options = WriterOptions {
-        shard_episodes: 3,
-        ..WriterOptions::default()
-    };
-    let writer = DatasetWriter::create(&dir, info(game, spec), options).unwrap();
-    let mut episodes = Vec::new();
-    for s in 0..n {
-        let e = play(game, &mut seats, s);
-        episodes.push(json!({
-            "actions": e.actions,
-            "returns": e.returns,
-            "winner": e.winner().map_or(-1, |w| w as i64),
-            "searched": e.search.is_some(),
-        }));
-        writer.write(e).unwrap();
-    }
-    writer.finish().unwrap();
-    json!({
-        "path": dir.join("data"),
-        "game": spec,
-        "num_actions": game.num_actions(),
-        "observation_shape": game.observation_shape(),
-        "episodes": episodes,
-    })
 }
