@@ -10,6 +10,9 @@ use rand::Rng;
 
 use crate::movelist::{parse_move_list, play_move_list};
 
+/// Separates the openings' random stream from the agents' (which derive from the same seed).
+const OPENING_STREAM: u64 = 0x4f50_454e; // "OPEN"
+
 /// How each game pair starts: from the initial position, after random legal plies, or after a
 /// move list from a file. Both games of a pair start from the same opening with the seats
 /// swapped, so that the opening's bias cancels and deterministic agents do not replay one game.
@@ -67,7 +70,7 @@ impl Openings {
             Openings::None => Vec::new(),
             Openings::List(lines) => lines[(pair % lines.len() as u64) as usize].clone(),
             Openings::Random(plies) => {
-                let mut rng = seeded_rng(derive_seed(seed, 0x0_0e41_4e47 ^ pair));
+                let mut rng = seeded_rng(derive_seed(derive_seed(seed, OPENING_STREAM), pair));
                 let mut state = game.initial_state();
                 let mut moves = Vec::new();
                 let mut legal = Vec::new();
