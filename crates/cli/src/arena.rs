@@ -99,6 +99,17 @@ impl Openings {
     }
 }
 
+/// A player's score for a game it ended with `return`: 1 for a win, ½ for a draw, 0 for a loss.
+pub fn game_score(r: f32) -> f64 {
+    if r > 0.0 {
+        1.0
+    } else if r < 0.0 {
+        0.0
+    } else {
+        0.5
+    }
+}
+
 /// One finished game.
 #[derive(Debug)]
 pub struct Played {

@@ -25,7 +25,7 @@ use ludus_ratings::{Decision, Results, Sprt, SprtStatus};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
-use crate::arena::{play_game, Openings};
+use crate::arena::{game_score, play_game, Openings};
 use crate::build_agent;
 
 /// Play a match between two agents in game pairs: both games of a pair start from the same
@@ -90,28 +90,29 @@ struct Outcome {
     plies: usize,
 }
 
-impl Outcome {
-    /// A's score: 1, ½ or 0.
-    fn score(&self) -> f64 {
-        if self.a_return > 0.0 {
-            1.0
-        } else if self.a_return < 0.0 {
-            0.0
-        } else {
-            0.5
-        }
-    }
+/// A pair's pentanomial class: A's points over its two games, 0–2 in halves, as 0–4.
+fn pair_class(x: &Outcome, y: &Outcome) -> usize {
+    ((game_score(x.a_return) + game_score(y.a_return)) * 2.0).round() as usize
 }
 
-/// The pentanomial count of completed pairs `0..k` (A's points in the pair, 0–2 by halves).
+/// The pentanomial count of completed pairs `0..k`.
 fn pentanomial(results: &[Option<Outcome>], pairs: usize) -> [u64; 5] {
     let mut counts = [0u64; 5];
     for k in 0..pairs {
-        if let (Some(x), Some(y)) = (results[2 * k], results[2 * k + 1]) {
-            counts[((x.score() + y.score()) * 2.0).round() as usize] += 1;
+        if let (Some(x), Some(y)) = (&results[2 * k], &results[2 * k + 1]) {
+            counts[pair_class(x, y)] += 1;
         }
     }
     counts
+}
+
+/// The SPRT's state: the pairs counted so far (always a prefix, in pair order), their
+/// pentanomial counts, and the last status.
+#[derive(Default)]
+struct TestState {
+    pairs: usize,
+    counts: [u64; 5],
+    status: Option<SprtStatus>,
 }
 
 struct Match(Args);
@@ -165,7 +166,7 @@ impl GameVisitor for Match {
         let stop = AtomicBool::new(false);
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
         // The SPRT's state: pairs counted so far (in order) and its last status.
-        let test: Mutex<(usize, Option<SprtStatus>)> = Mutex::new((0, None));
+        let test: Mutex<TestState> = Mutex::new(TestState::default());
         // Running wins/draws/losses for the progress line, so each finished game costs O(1).
         let tally = Mutex::new((0usize, 0usize, 0usize));
         let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -210,25 +211,26 @@ impl GameVisitor for Match {
                                 let mut message = format!("A: +{w} ={d} -{l}");
                                 if let Some(sprt) = &sprt {
                                     let mut t = test.lock().expect("test lock");
-                                    let mut pairs = t.0;
-                                    while 2 * pairs + 1 < games
-                                        && all[2 * pairs].is_some()
-                                        && all[2 * pairs + 1].is_some()
-                                    {
-                                        pairs += 1;
+                                    let decided =
+                                        t.status.is_some_and(|s| s.decision != Decision::Continue);
+                                    let before = t.pairs;
+                                    while !decided && 2 * t.pairs + 1 < games {
+                                        let k = t.pairs;
+                                        let (Some(x), Some(y)) = (&all[2 * k], &all[2 * k + 1])
+                                        else {
+                                            break;
+                                        };
+                                        t.counts[pair_class(x, y)] += 1;
+                                        t.pairs += 1;
                                     }
-                                    if pairs > t.0
-                                        && t.1.is_none_or(|s| s.decision == Decision::Continue)
-                                    {
-                                        let status = sprt.status(&Results::Pentanomial(
-                                            pentanomial(&all, pairs),
-                                        ));
-                                        *t = (pairs, Some(status));
+                                    if t.pairs > before {
+                                        let status = sprt.status(&Results::Pentanomial(t.counts));
+                                        t.status = Some(status);
                                         if status.decision != Decision::Continue {
                                             stop.store(true, Ordering::Relaxed);
                                         }
                                     }
-                                    if let Some(s) = t.1 {
+                                    if let Some(s) = t.status {
                                         message.push_str(&format!(
                                             "  LLR {:.2} [{:.2}, {:.2}]",
                                             s.llr, s.lower, s.upper
@@ -262,7 +264,8 @@ impl GameVisitor for Match {
         }
         let all = results.into_inner().expect("results lock");
         let outcomes: Vec<Outcome> = all.iter().flatten().copied().collect();
-        let (pairs_tested, status) = test.into_inner().expect("test lock");
+        let tested = test.into_inner().expect("test lock");
+        let (pairs_tested, status) = (tested.pairs, tested.status);
         let complete = (0..games / 2)
             .take_while(|&k| all[2 * k].is_some() && all[2 * k + 1].is_some())
             .count();

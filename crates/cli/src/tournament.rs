@@ -20,7 +20,7 @@ use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::arena::{play_game, Openings};
+use crate::arena::{game_score, play_game, Openings};
 use crate::build_agent;
 use crate::match_cmd::open_episode_log;
 
@@ -239,13 +239,7 @@ impl GameVisitor for Tournament {
                                 a: agents[i].clone(),
                                 b: agents[j].clone(),
                                 a_first,
-                                score_a: if a_return > 0.0 {
-                                    1.0
-                                } else if a_return < 0.0 {
-                                    0.0
-                                } else {
-                                    0.5
-                                },
+                                score_a: game_score(a_return),
                                 plies: played.plies,
                             };
                             if let Some(writer) = &log {
