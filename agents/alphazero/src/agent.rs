@@ -23,6 +23,10 @@ pub struct AgentOptions {
     /// More leaves fill the network's batches better; fewer keep the search closer to
     /// sequential (each pending leaf is a virtual loss that steers the others away).
     pub leaves_per_batch: Option<usize>,
+    /// PUCT's exploration weight `c_init` (default: the run's search setting).
+    pub c_init: Option<f32>,
+    /// First-play urgency reduction (default: the run's search setting).
+    pub fpu_reduction: Option<f32>,
     /// Where the network runs.
     pub device: Device,
 }
@@ -34,6 +38,8 @@ impl Default for AgentOptions {
             temperature: 0.0,
             algorithm: None,
             leaves_per_batch: None,
+            c_init: None,
+            fpu_reduction: None,
             device: Device::Cpu,
         }
     }
@@ -99,6 +105,12 @@ pub fn load_agent<G: Game>(
     }
     if let Some(leaves) = options.leaves_per_batch {
         search.leaves_per_batch = leaves;
+    }
+    if let Some(c) = options.c_init {
+        search.c_init = c;
+    }
+    if let Some(fpu) = options.fpu_reduction {
+        search.fpu_reduction = fpu;
     }
     search.validate()?;
     if !checkpoint_exists(&checkpoint) {

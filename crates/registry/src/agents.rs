@@ -6,7 +6,7 @@ use crate::{parse_duration, RegisteredGame, RegistryError};
 /// The accepted agent specs, for help texts and error messages.
 pub const AGENT_FORMS: &str = "random, mcts[:sims=N][:c=X][:time=DUR], \
 alphabeta[:depth=N][:time=DUR], solver[:nodes=N|unlimited] (connect4), \
-az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:search=puct|gumbel][:batch=N][:device=D] or az:CHECKPOINT";
+az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:search=puct|gumbel][:batch=N][:c=X][:fpu=X][:device=D] or az:CHECKPOINT";
 
 /// Builds the agent named by `text` for `game`, seeded with `seed`.
 ///
@@ -16,7 +16,7 @@ az:RUN_DIR[@GEN|@best][:sims=N][:temp=T][:search=puct|gumbel][:batch=N][:device=
 /// | `mcts[:sims=N][:c=X][:time=DUR]` | UCT with random rollouts, N simulations (default 1000) |
 /// | `alphabeta[:depth=N][:time=DUR]` | negamax, iterative deepening, the game's evaluation (default depth: 9 tic-tac-toe, 3 Go, 6 otherwise) |
 /// | `solver[:nodes=N\|unlimited]` | Connect Four perfect play (alpha-beta where a solve exceeds N nodes, default 20 M) |
-/// | `az:RUN[@GEN\|@best][:sims=N][:temp=T][:search=puct\|gumbel][:batch=N][:device=D]` | a trained AlphaZero agent: a run directory's latest (or named) weights with its search (or the one named; `batch`: leaves per network call), or a checkpoint path |
+/// | `az:RUN[@GEN\|@best][:sims=N][:temp=T][:search=puct\|gumbel][:batch=N][:c=X][:fpu=X][:device=D]` | a trained AlphaZero agent: a run directory's latest (or named) weights with its search (or the one named; `batch`: leaves per network call; `c`: PUCT exploration; `fpu`: first-play urgency reduction), or a checkpoint path |
 ///
 /// # Errors
 /// Unknown names or parameters, bad values, or an agent that does not exist for this game.
@@ -137,12 +137,18 @@ pub fn agent_from_spec<G: RegisteredGame>(
             };
             let leaves_per_batch =
                 spec.take_checked("batch", "a whole number ≥ 1", |n: usize| n >= 1)?;
-            spec.finish(&["sims", "temp", "search", "batch", "device"])?;
+            let c_init =
+                spec.take_checked("c", "a number > 0", |c: f32| c > 0.0 && c.is_finite())?;
+            let fpu_reduction =
+                spec.take_checked("fpu", "a number ≥ 0", |f: f32| f >= 0.0 && f.is_finite())?;
+            spec.finish(&["sims", "temp", "search", "batch", "c", "fpu", "device"])?;
             let options = ludus_alphazero::AgentOptions {
                 simulations,
                 temperature,
                 algorithm,
                 leaves_per_batch,
+                c_init,
+                fpu_reduction,
                 device,
             };
             Box::new(

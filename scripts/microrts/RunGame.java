@@ -1,0 +1,77 @@
+// Plays microRTS games on the Java engine, headless, for Ludus's conformance and speed checks.
+// Our own harness around microRTS's public API (GameState, PhysicalGameState, the AI classes);
+// compile and run it against the jar from the PyPI package gym-microrts (see run_java.sh).
+//
+//   java -cp "microrts.jar:lib/*:." RunGame MAP UTT AI0 AI1 MAX_CYCLES [GAMES] [--trace]
+//
+// AI0/AI1: a bot class (ai.abstraction.WorkerRush, ai.RandomBiasedAI, ...) or socket:PORT for
+// a SocketAI (JSON) that connects to a server on 127.0.0.1:PORT. UTT: 1 or 2.
+// Prints one line per game: "game G winner W cycles T ms M"; with --trace, before it, one line
+// per cycle: "t TIME u ID:TYPE:PLAYER:X:Y:HP:RES ..." (units sorted by id) and the resources.
+import ai.core.AI;
+import ai.socket.SocketAI;
+import rts.GameState;
+import rts.PhysicalGameState;
+import rts.PlayerAction;
+import rts.units.Unit;
+import rts.units.UnitTypeTable;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+public class RunGame {
+    static AI makeAI(String spec, UnitTypeTable utt) throws Exception {
+        if (spec.startsWith("socket:")) {
+            int port = Integer.parseInt(spec.substring(7));
+            return new SocketAI(100, 0, "127.0.0.1", port, SocketAI.LANGUAGE_JSON, utt);
+        }
+        return (AI) Class.forName(spec).getConstructor(UnitTypeTable.class).newInstance(utt);
+    }
+
+    static String trace(GameState gs) {
+        List<Unit> units = new ArrayList<>(gs.getUnits());
+        units.sort(Comparator.comparingLong(Unit::getID));
+        StringBuilder sb = new StringBuilder();
+        sb.append("t ").append(gs.getTime()).append(" r ")
+          .append(gs.getPlayer(0).getResources()).append(",")
+          .append(gs.getPlayer(1).getResources()).append(" u");
+        for (Unit u : units) {
+            sb.append(' ').append(u.getID()).append(':').append(u.getType().name).append(':')
+              .append(u.getPlayer()).append(':').append(u.getX()).append(':').append(u.getY())
+              .append(':').append(u.getHitPoints()).append(':').append(u.getResources());
+        }
+        return sb.toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String map = args[0];
+        UnitTypeTable utt = new UnitTypeTable(Integer.parseInt(args[1]));
+        int maxCycles = Integer.parseInt(args[4]);
+        int games = args.length > 5 && !args[5].startsWith("--") ? Integer.parseInt(args[5]) : 1;
+        boolean trace = args[args.length - 1].equals("--trace");
+        for (int g = 0; g < games; g++) {
+            AI ai0 = makeAI(args[2], utt);
+            AI ai1 = makeAI(args[3], utt);
+            PhysicalGameState pgs = PhysicalGameState.load(map, utt);
+            GameState gs = new GameState(pgs, utt);
+            ai0.preGameAnalysis(gs, 1000);
+            ai1.preGameAnalysis(gs, 1000);
+            long start = System.nanoTime();
+            boolean over = false;
+            do {
+                if (trace) System.out.println(trace(gs));
+                PlayerAction a0 = ai0.getAction(0, gs);
+                PlayerAction a1 = ai1.getAction(1, gs);
+                gs.issueSafe(a0);
+                gs.issueSafe(a1);
+                over = gs.cycle();
+            } while (!over && gs.getTime() < maxCycles);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            if (trace) System.out.println(trace(gs));
+            ai0.gameOver(gs.winner());
+            ai1.gameOver(gs.winner());
+            System.out.println("game " + g + " winner " + gs.winner() + " cycles " + gs.getTime() + " ms " + ms);
+        }
+    }
+}
