@@ -817,3 +817,152 @@ fn tournament_rates_agents_in_order_and_continues_after_an_interruption() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn rts_play_runs_bot_games_and_refuses_bad_maps_and_bots() {
+    let o = ludus(&[
+        "rts",
+        "play",
+        "--map",
+        "gen:8x8",
+        "--p0",
+        "rts:workerrush",
+        "--p1",
+        "rts:passive",
+        "--games",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("rts:workerrush wins 2, rts:passive wins 0, draws 0"),
+        "{out}"
+    );
+    assert!(out.contains("cycles/s"), "{out}");
+    let o = ludus(&[
+        "rts",
+        "play",
+        "--p0",
+        "rts:passive",
+        "--p1",
+        "rts:passive",
+        "--max-cycles",
+        "50",
+    ]);
+    assert!(stdout(&o).contains("draw at cycle 50"), "{}", stdout(&o));
+    assert_usage_error(
+        &[
+            "rts",
+            "play",
+            "--map",
+            "gen:8x8:towers=1",
+            "--p0",
+            "rts:passive",
+            "--p1",
+            "rts:passive",
+        ],
+        "unknown key `towers`",
+    );
+    assert_usage_error(
+        &[
+            "rts",
+            "play",
+            "--map",
+            "no/such/map.xml",
+            "--p0",
+            "rts:passive",
+            "--p1",
+            "rts:passive",
+        ],
+        "no/such/map.xml",
+    );
+    assert_usage_error(
+        &["rts", "play", "--p0", "rts:zergrush", "--p1", "rts:passive"],
+        "workerrush, lightrush",
+    );
+}
+
+#[test]
+fn rts_serve_speaks_microrts_socket_protocol() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    // A free port: bind, note it, release it for the server.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ludus"))
+        .args([
+            "rts",
+            "serve",
+            "--agent",
+            "rts:workerrush",
+            "--once",
+            "--port",
+            &port.to_string(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stream = None;
+    for _ in 0..200 {
+        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+            stream = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let stream = stream.expect("the server listens");
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut w = stream;
+    let mut line = String::new();
+    let mut next = |reader: &mut BufReader<TcpStream>| {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        line.trim().to_string()
+    };
+    assert!(
+        next(&mut reader).starts_with("ludus"),
+        "a welcome line first"
+    );
+    // The captured start of basesWorkers8x8 (spec §2.3), with every unit idle at cycle 0.
+    let state = r#"{"time":0,"pgs":{"width":8,"height":8,"terrain":"0000000000000000000000000000000000000000000000000000000000000000","players":[{"ID":0,"resources":5},{"ID":1,"resources":5}],"units":[{"type":"Resource","ID":4,"player":-1,"x":0,"y":0,"resources":20,"hitpoints":1},{"type":"Base","ID":6,"player":0,"x":2,"y":1,"resources":0,"hitpoints":10},{"type":"Base","ID":7,"player":1,"x":5,"y":6,"resources":0,"hitpoints":10},{"type":"Worker","ID":8,"player":0,"x":1,"y":1,"resources":0,"hitpoints":1},{"type":"Worker","ID":9,"player":1,"x":6,"y":6,"resources":0,"hitpoints":1}]},"actions":[]}"#;
+    writeln!(w, "budget 100 0").unwrap();
+    assert_eq!(next(&mut reader), "ack");
+    writeln!(w, "preGameAnalysis 0\n{state}").unwrap();
+    assert_eq!(next(&mut reader), "ack");
+    writeln!(w, "getAction 0\n{state}").unwrap();
+    let orders: serde_json::Value = serde_json::from_str(&next(&mut reader)).unwrap();
+    let ids: Vec<u64> = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["unitID"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![6, 8],
+        "orders for player 0's base and worker: {orders}"
+    );
+    assert_eq!(
+        orders[0]["unitAction"]["type"], 4,
+        "the base trains a worker"
+    );
+    assert_eq!(orders[0]["unitAction"]["unitType"], "Worker");
+    writeln!(w, "getAction 0\n{{broken").unwrap();
+    assert_eq!(
+        next(&mut reader),
+        "[]",
+        "a broken state is answered, not fatal"
+    );
+    writeln!(w, "gameOver 0").unwrap();
+    assert_eq!(next(&mut reader), "ack");
+    drop(w);
+    drop(reader);
+    let out = server.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 malformed messages"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

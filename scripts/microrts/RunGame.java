@@ -6,7 +6,8 @@
 //
 // AI0/AI1: a bot class (ai.abstraction.WorkerRush, ai.RandomBiasedAI, ...) or socket:PORT for
 // a SocketAI (JSON) that connects to a server on 127.0.0.1:PORT. UTT: 1 or 2.
-// Prints one line per game: "game G winner W cycles T ms M"; with --trace, before it, one line
+// Prints one line per game: "game G winner W cycles T ms M slowest S0,S1" (S: each side's
+// slowest getAction in ms; microRTS's tournaments call > 120 ms a loss by timeout); with --trace, before it, one line
 // per cycle: "t TIME u ID:TYPE:PLAYER:X:Y:HP:RES ..." (units sorted by id) and the resources.
 import ai.core.AI;
 import ai.socket.SocketAI;
@@ -50,19 +51,31 @@ public class RunGame {
         int maxCycles = Integer.parseInt(args[4]);
         int games = args.length > 5 && !args[5].startsWith("--") ? Integer.parseInt(args[5]) : 1;
         boolean trace = args[args.length - 1].equals("--trace");
+        // One AI object per side for all games (a SocketAI keeps its connection; reset() starts
+        // the next game), as microRTS's tournaments do.
+        AI ai0 = makeAI(args[2], utt);
+        AI ai1 = makeAI(args[3], utt);
         for (int g = 0; g < games; g++) {
-            AI ai0 = makeAI(args[2], utt);
-            AI ai1 = makeAI(args[3], utt);
+            if (g > 0) {
+                ai0.reset();
+                ai1.reset();
+            }
             PhysicalGameState pgs = PhysicalGameState.load(map, utt);
             GameState gs = new GameState(pgs, utt);
             ai0.preGameAnalysis(gs, 1000);
             ai1.preGameAnalysis(gs, 1000);
             long start = System.nanoTime();
             boolean over = false;
+            long slowest0 = 0, slowest1 = 0;
             do {
                 if (trace) System.out.println(trace(gs));
+                long t0 = System.nanoTime();
                 PlayerAction a0 = ai0.getAction(0, gs);
+                long t1 = System.nanoTime();
                 PlayerAction a1 = ai1.getAction(1, gs);
+                long t2 = System.nanoTime();
+                slowest0 = Math.max(slowest0, (t1 - t0) / 1_000_000);
+                slowest1 = Math.max(slowest1, (t2 - t1) / 1_000_000);
                 gs.issueSafe(a0);
                 gs.issueSafe(a1);
                 over = gs.cycle();
@@ -71,7 +84,8 @@ public class RunGame {
             if (trace) System.out.println(trace(gs));
             ai0.gameOver(gs.winner());
             ai1.gameOver(gs.winner());
-            System.out.println("game " + g + " winner " + gs.winner() + " cycles " + gs.getTime() + " ms " + ms);
+            System.out.println("game " + g + " winner " + gs.winner() + " cycles " + gs.getTime()
+                + " ms " + ms + " slowest " + slowest0 + "," + slowest1);
         }
     }
 }

@@ -15,6 +15,7 @@ mod move_cmd;
 mod movelist;
 mod perft_cmd;
 mod play;
+mod rts_cmd;
 mod tournament;
 mod train;
 
@@ -46,7 +47,8 @@ Examples:
   ludus game --game go --moves d4,pass,pass
   ludus tournament --game connect4 --agents random,mcts:sims=100,alphabeta:depth=4
   ludus train --game tictactoe
-  ludus episodes list";
+  ludus episodes list
+  ludus rts play --map gen:16x16 --p0 rts:workerrush --p1 rts:lightrush --watch";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -60,6 +62,7 @@ enum Command {
     Train(train::Args),
     Episodes(episodes_cmd::Args),
     Tournament(tournament::Args),
+    Rts(rts_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Episodes(args) => episodes_cmd::run(args),
         Command::Tournament(args) => tournament::run(args),
+        Command::Rts(args) => rts_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -307,11 +307,7 @@ fn closest_enemy<'a>(state: &'a GameState, unit: &Unit) -> Option<&'a Unit> {
         .min_by_key(|u| (u.x - unit.x).abs() + (u.y - unit.y).abs())
 }
 
-fn closest(
-    state: &GameState,
-    from: (i32, i32),
-    keep: impl Fn(&Unit) -> bool,
-) -> Option<&Unit> {
+fn closest(state: &GameState, from: (i32, i32), keep: impl Fn(&Unit) -> bool) -> Option<&Unit> {
     state
         .units()
         .iter()

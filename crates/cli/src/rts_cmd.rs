@@ -1,0 +1,296 @@
+//! `ludus rts`: the microRTS-compatible real-time strategy game — play bots against each other
+//! (with a live terminal view), time the engine, and serve an agent to microRTS over its
+//! socket protocol.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use ludus_rts::socket::serve_session;
+use ludus_rts::{
+    parse_bot, step, GameState, IssueReport, Map, RtsAgent, RunOptions, UnitTypeTable,
+};
+
+/// The microRTS-compatible real-time strategy game: play its scripted bots against each other
+/// (live view with --watch) and serve a Ludus agent to microRTS over its socket protocol
+#[derive(Debug, Parser)]
+pub struct Args {
+    #[command(subcommand)]
+    command: RtsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RtsCommand {
+    /// Play games between two bots and print the results (`--watch` draws the map every cycle)
+    Play(PlayArgs),
+    /// Be the server side of microRTS's SocketAI (JSON): microRTS connects, sends states, and
+    /// this agent answers with orders for its idle units
+    Serve(ServeArgs),
+}
+
+/// Where the game is played and under which rules.
+#[derive(Debug, clap::Args)]
+struct GameArgs {
+    /// A microRTS map file (XML), or the generator: gen:WxH[:workers=N][:resources=N]
+    /// [:patches=N][:walls=N][:stock=N][:seed=S]
+    #[arg(long, default_value = "gen:8x8")]
+    map: String,
+    /// Unit-type table: 1 (microRTS's original, gym-µRTS) or 2 (the competition's)
+    #[arg(long, default_value_t = 2)]
+    utt: u8,
+    /// The game is a draw at this cycle (microRTS: 3000 on 8×8, 4000–5000 on 16×16)
+    #[arg(long, default_value_t = 3000)]
+    max_cycles: i32,
+    /// Each player sees only what its units see
+    #[arg(long)]
+    partial_observability: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct PlayArgs {
+    #[command(flatten)]
+    game: GameArgs,
+    /// Player 0 (rts:workerrush, rts:lightrush, rts:heavyrush, rts:rangedrush, rts:random,
+    /// rts:randombiased, rts:passive)
+    #[arg(long)]
+    p0: String,
+    /// Player 1
+    #[arg(long)]
+    p1: String,
+    /// Games to play; odd games swap the seats (player 0 is --p1)
+    #[arg(long, default_value_t = 1)]
+    games: usize,
+    /// Seed of the random bots and of random damage
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Draw the map in the terminal every cycle
+    #[arg(long)]
+    watch: bool,
+    /// Pause between drawn cycles, in milliseconds
+    #[arg(long, default_value_t = 50)]
+    delay_ms: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// The agent microRTS plays against (e.g. rts:workerrush)
+    #[arg(long)]
+    agent: String,
+    /// Port to listen on (microRTS's default is 9898)
+    #[arg(long, default_value_t = 9898)]
+    port: u16,
+    /// Address to listen on; loopback by default, so nothing outside this machine can connect
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// Serve one connection, then exit (default: serve connections until killed)
+    #[arg(long)]
+    once: bool,
+    /// Connect to microRTS instead (its SERVER launch mode), at HOST:PORT
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        RtsCommand::Play(a) => play(a),
+        RtsCommand::Serve(a) => serve(a),
+    }
+}
+
+fn table(version: u8) -> Result<UnitTypeTable> {
+    Ok(match version {
+        1 => UnitTypeTable::v1(),
+        2 => UnitTypeTable::v2(),
+        other => bail!("--utt {other}: the built-in unit tables are 1 and 2"),
+    })
+}
+
+/// A bot from an `rts:NAME` spec.
+fn bot(spec: &str, seed: u64) -> Result<Box<dyn RtsAgent>> {
+    let name = spec.strip_prefix("rts:").unwrap_or(spec);
+    parse_bot(name, seed).with_context(|| {
+        format!(
+            "unknown RTS agent `{spec}`; accepted: rts:NAME with NAME one of {}",
+            ludus_rts::BOT_NAMES
+        )
+    })
+}
+
+fn play(args: PlayArgs) -> Result<()> {
+    if args.game.max_cycles < 1 {
+        bail!("--max-cycles must be at least 1");
+    }
+    let utt = Arc::new(table(args.game.utt)?);
+    let map = Map::from_spec(&args.game.map, &utt)?;
+    let options = RunOptions {
+        max_cycles: args.game.max_cycles,
+        partial_observability: args.game.partial_observability,
+    };
+    let specs = [args.p0.as_str(), args.p1.as_str()];
+    let mut bots = [
+        bot(specs[0], args.seed)?,
+        bot(specs[1], args.seed.wrapping_add(1))?,
+    ];
+    let mut wins = [0usize; 2];
+    let mut draws = 0;
+    let mut total_cycles = 0u64;
+    let start = Instant::now();
+    for g in 0..args.games {
+        // Seat of specs[0] in this game.
+        let swap = g % 2 == 1;
+        let mut state = map.start(utt.clone(), args.seed.wrapping_add(g as u64))?;
+        let mut reports = [IssueReport::default(); 2];
+        for b in bots.iter_mut() {
+            b.reset();
+        }
+        let (first, second) = bots.split_at_mut(1);
+        let (a, b) = (first[0].as_mut(), second[0].as_mut());
+        let mut seats: [&mut dyn RtsAgent; 2] = if swap { [b, a] } else { [a, b] };
+        let mut over = state.is_over();
+        while !over && state.time() < options.max_cycles {
+            if args.watch {
+                draw(&state, &[seats[0].name(), seats[1].name()])?;
+                std::thread::sleep(Duration::from_millis(args.delay_ms));
+            }
+            over = step(&mut state, &mut seats, &options, &mut reports)?;
+        }
+        if args.watch {
+            draw(&state, &[seats[0].name(), seats[1].name()])?;
+        }
+        total_cycles += state.time() as u64;
+        let winner = state.winner();
+        let result = match winner {
+            Some(seat) => {
+                let who = if swap { 1 - seat } else { seat };
+                wins[who] += 1;
+                format!("{} (player {seat}) wins", specs[who])
+            }
+            None => {
+                draws += 1;
+                "draw".to_string()
+            }
+        };
+        println!(
+            "game {}: player 0 = {}, player 1 = {}: {result} at cycle {}",
+            g + 1,
+            specs[usize::from(swap)],
+            specs[usize::from(!swap)],
+            state.time()
+        );
+        let bad: usize = reports.iter().map(|r| r.inconsistent).sum();
+        if bad > 0 {
+            println!("  {bad} orders clashed with running actions (a bot ignored reservations)");
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{} wins {}, {} wins {}, draws {draws}; {total_cycles} cycles in {secs:.2} s ({:.0} cycles/s)",
+        specs[0],
+        wins[0],
+        specs[1],
+        wins[1],
+        total_cycles as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+/// The map as text: `#` wall, `R` resource, and per unit a letter (Base, Kaserne = barracks,
+/// Worker, Light, Heavy, rAnged), upper case for player 0 and lower case for player 1.
+pub fn render(state: &GameState) -> String {
+    let mut out = String::new();
+    for y in 0..state.height() {
+        for x in 0..state.width() {
+            let c = match state.unit_at(x, y) {
+                Some(u) => {
+                    let name = &state.utt().get(u.kind).name;
+                    let letter = match name.as_str() {
+                        "Resource" => 'R',
+                        "Barracks" => 'K',
+                        "Ranged" => 'A',
+                        other => other.chars().next().unwrap_or('?'),
+                    };
+                    if u.player == 1 {
+                        letter.to_ascii_lowercase()
+                    } else {
+                        letter
+                    }
+                }
+                None if state.is_wall(x, y) => '#',
+                None => '.',
+            };
+            out.push(c);
+            out.push(' ');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn draw(state: &GameState, names: &[String; 2]) -> Result<()> {
+    let counts = state.unit_counts();
+    let r = state.resources();
+    let mut out = std::io::stdout().lock();
+    write!(
+        out,
+        "\x1b[2J\x1b[H{}cycle {}   player 0 ({}): {} units, {} resources   player 1 ({}): {} units, {} resources\n",
+        render(state),
+        state.time(),
+        names[0],
+        counts[0],
+        r[0],
+        names[1],
+        counts[1],
+        r[1]
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let mut agent = bot(&args.agent, 0)?;
+    let log = |m: &str| eprintln!("ludus rts serve: {m}");
+    if let Some(target) = &args.connect {
+        let stream = TcpStream::connect(target)
+            .with_context(|| format!("cannot connect to microRTS at {target}"))?;
+        return session(stream, agent.as_mut(), &log);
+    }
+    let listener = TcpListener::bind((args.bind.as_str(), args.port))
+        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
+    eprintln!(
+        "ludus rts serve: {} waiting for microRTS on {}:{}",
+        agent.name(),
+        args.bind,
+        args.port
+    );
+    for stream in listener.incoming() {
+        let stream = stream.context("accepting a connection")?;
+        if let Err(e) = session(stream, agent.as_mut(), &log) {
+            eprintln!("ludus rts serve: the connection ended with an error: {e:#}");
+        }
+        if args.once {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn session(stream: TcpStream, agent: &mut dyn RtsAgent, log: &dyn Fn(&str)) -> Result<()> {
+    stream.set_nodelay(true).ok();
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?".into());
+    let reader = BufReader::new(stream.try_clone().context("cloning the socket")?);
+    let writer = BufWriter::new(stream);
+    let summary = serve_session(reader, writer, agent, log)
+        .with_context(|| format!("talking to microRTS at {peer}"))?;
+    eprintln!(
+        "ludus rts serve: {peer} done: {} games, {} getAction, winners {:?}, {} malformed messages, slowest answer {} ms",
+        summary.games, summary.get_actions, summary.winners, summary.malformed, summary.slowest_ms
+    );
+    Ok(())
+}

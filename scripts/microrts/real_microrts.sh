@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Plays Ludus agents against the real microRTS (the Java engine from the PyPI package
+# gym-microrts 0.4.3, fetched with `pip download --no-deps`, never committed) through
+# microRTS's own SocketAI, and checks that:
+#   * games on maps/8x8/basesWorkers8x8.xml and maps/16x16/basesWorkers16x16.xml complete,
+#     with no "Inconsistent actions" and no answer slower than microRTS's 100 ms budget;
+#   * Ludus's rts:workerrush, played through the socket, beats microRTS's RandomBiasedAI in at
+#     least 9 of 10 games on basesWorkers8x8.
+# Then, with --compare, it prints the scripted-bot table: winner and final cycle of each
+# matchup on the Java engine and on ours.
+#
+#   scripts/microrts/real_microrts.sh [--compare]
+#
+# Needs java/javac 17+, pip, and a release build of ludus (cargo build --release). The jar is
+# cached in target/microrts (or $LUDUS_MICRORTS_DIR).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+ludus="${LUDUS:-$root/target/release/ludus}"
+cache="${LUDUS_MICRORTS_DIR:-$root/target/microrts}"
+[ -x "$ludus" ] || { echo "no ludus binary at $ludus; run cargo build --release" >&2; exit 2; }
+command -v javac >/dev/null || { echo "javac not found: install a JDK 17+ (Debian: openjdk-17-jdk-headless)" >&2; exit 2; }
+
+mrts="$cache/gym-microrts-0.4.3/gym_microrts/microrts"
+if [ ! -f "$mrts/microrts.jar" ]; then
+    mkdir -p "$cache"
+    python3 -m pip download --quiet --no-deps gym-microrts==0.4.3 -d "$cache"
+    tar -xzf "$cache/gym-microrts-0.4.3.tar.gz" -C "$cache"
+fi
+cp="$mrts/microrts.jar:$mrts/lib/*:$cache/classes"
+mkdir -p "$cache/classes"
+javac -nowarn -cp "$mrts/microrts.jar:$mrts/lib/*" -d "$cache/classes" "$here/RunGame.java"
+
+port=$((20000 + RANDOM % 20000))
+fail=0
+socket_games() { # MAP GAMES OPPONENT MAX_CYCLES -> prints RunGame's lines; checks stderr
+    local map="$1" games="$2" opponent="$3" max="$4" log
+    log="$(mktemp)"
+    "$ludus" rts serve --agent rts:workerrush --port "$port" --once 2>"$log.serve" &
+    local server=$!
+    for _ in $(seq 100); do
+        grep -q "waiting for microRTS" "$log.serve" 2>/dev/null && break
+        sleep 0.05
+    done
+    (cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "socket:$port" "$opponent" "$max" "$games") \
+        >"$log.out" 2>"$log"
+    wait "$server" || true
+    cat "$log.out"
+    if grep -q "Inconsistent actions" "$log"; then
+        echo "FAIL: microRTS reported inconsistent actions on $map" >&2
+        fail=1
+    fi
+    if awk '{split($10, s, ","); if (s[1] > 100) bad = 1} END {exit !bad}' "$log.out"; then
+        echo "FAIL: an answer took longer than 100 ms on $map" >&2
+        fail=1
+    fi
+    if [ "$(grep -c '^game' "$log.out")" -ne "$games" ]; then
+        echo "FAIL: not all $games games on $map completed; microRTS said:" >&2
+        tail -5 "$log" >&2
+        fail=1
+    fi
+    cat "$log.serve" >&2
+    rm -f "$log" "$log.out" "$log.serve"
+}
+
+echo "== rts:workerrush (socket) vs microRTS RandomBiasedAI, basesWorkers8x8, 10 games"
+out="$(socket_games 8x8/basesWorkers8x8.xml 10 ai.RandomBiasedAI 3000)"
+echo "$out"
+wins=$(echo "$out" | grep -c "winner 0 " || true)
+echo "wins: $wins / 10"
+[ "$wins" -ge 9 ] || { echo "FAIL: fewer than 9 wins" >&2; fail=1; }
+
+echo "== rts:workerrush (socket) vs microRTS WorkerRush, basesWorkers16x16, 2 games"
+socket_games 16x16/basesWorkers16x16.xml 2 ai.abstraction.WorkerRush 4000
+
+if [ "${1:-}" = "--compare" ]; then
+    echo "== scripted bots: winner and final cycle, Java engine vs Ludus (UTT v2)"
+    printf "%-28s %-24s %-14s %-14s\n" map matchup java ludus
+    for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml; do
+        max=3000; [[ "$map" == 16x16* ]] && max=4000
+        for a in WorkerRush LightRush HeavyRush RangedRush; do
+            for b in WorkerRush LightRush HeavyRush RangedRush; do
+                [ "$a" = "$b" ] && continue
+                j=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "ai.abstraction.$a" "ai.abstraction.$b" "$max" | awk '{print $4 "@" $6}')
+                l=$("$ludus" rts play --map "$mrts/maps/$map" --max-cycles "$max" --p0 "rts:${a,,}" --p1 "rts:${b,,}" \
+                    | awk '/^game/ {w = /player 0\) wins/ ? 0 : (/player 1\) wins/ ? 1 : -1); print w "@" $NF}')
+                printf "%-28s %-24s %-14s %-14s\n" "$(basename "$map" .xml)" "$a-$b" "$j" "$l"
+            done
+        done
+    done
+fi
+exit "$fail"
