@@ -892,7 +892,7 @@ fn rts_serve_speaks_microrts_socket_protocol() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ludus"))
+    let server = Command::new(env!("CARGO_BIN_EXE_ludus"))
         .args([
             "rts",
             "serve",

@@ -234,9 +234,9 @@ fn draw(state: &GameState, names: &[String; 2]) -> Result<()> {
     let counts = state.unit_counts();
     let r = state.resources();
     let mut out = std::io::stdout().lock();
-    write!(
+    writeln!(
         out,
-        "\x1b[2J\x1b[H{}cycle {}   player 0 ({}): {} units, {} resources   player 1 ({}): {} units, {} resources\n",
+        "\x1b[2J\x1b[H{}cycle {}   player 0 ({}): {} units, {} resources   player 1 ({}): {} units, {} resources",
         render(state),
         state.time(),
         names[0],
