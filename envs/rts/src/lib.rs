@@ -9,7 +9,8 @@
 //! * [`runner`]: the [`RtsAgent`] trait and the game loop;
 //! * [`bots`]: scripted bots in the manner of microRTS's;
 //! * [`path`]: A* path-finding for the bots;
-//! * [`socket`]: microRTS's socket protocol, the AI's side.
+//! * [`socket`]: microRTS's socket protocol, the AI's side;
+//! * [`views`]: gym-µRTS observations, masks and actions, and entity lists for learning agents.
 
 pub mod action;
 pub mod bots;
@@ -20,6 +21,7 @@ pub mod runner;
 pub mod socket;
 pub mod state;
 pub mod utt;
+pub mod views;
 
 pub use action::{ActionType, Direction, UnitAction, Usage};
 pub use bots::{parse_bot, Job, JobBoard, Passive, RandomBot, Rush, RushKind, BOT_NAMES};
