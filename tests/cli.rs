@@ -966,3 +966,67 @@ fn rts_serve_speaks_microrts_socket_protocol() {
     assert!(err.contains("1 malformed messages"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn rts_bots_play_matches_and_tournaments() {
+    let o = ludus(&[
+        "match",
+        "--game",
+        "rts:gen:8x8",
+        "--a",
+        "rts:workerrush",
+        "--b",
+        "rts:random",
+        "--games",
+        "6",
+        "--json",
+    ]);
+    let v = json(&o);
+    assert_eq!(
+        (v["game"].as_str(), v["wins"].as_u64()),
+        (Some("rts"), Some(6))
+    );
+    let dir = scratch_dir("rts-tournament");
+    let o = ludus(&[
+        "tournament",
+        "--game",
+        "rts:cycles=2000:gen:8x8",
+        "--agents",
+        "rts:workerrush,rts:passive",
+        "--games-per-pair",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ratings = std::fs::read_to_string(dir.join("ratings.txt")).unwrap();
+    let first = ratings
+        .lines()
+        .find(|l| l.trim_start().starts_with('1'))
+        .unwrap();
+    assert!(first.contains("rts:workerrush"), "{ratings}");
+    assert_usage_error(
+        &[
+            "match",
+            "--game",
+            "rts",
+            "--a",
+            "rts:workerrush",
+            "--b",
+            "alphabeta",
+        ],
+        "unknown RTS agent `alphabeta`",
+    );
+    assert_usage_error(
+        &[
+            "match",
+            "--game",
+            "rts:utt=3",
+            "--a",
+            "rts:passive",
+            "--b",
+            "rts:passive",
+        ],
+        "unit table 3: the built-in unit tables are 1 and 2",
+    );
+}

@@ -117,8 +117,9 @@ pub struct Played {
     pub returns: Vec<f32>,
     /// Plies, the opening included.
     pub plies: usize,
-    /// The game as an episode (the opening's moves have no search).
-    pub episode: Episode,
+    /// The game as an episode (the opening's moves have no search); `None` for games that
+    /// are not logged.
+    pub episode: Option<Episode>,
 }
 
 /// Plays `opening`, then lets `seats[p]` move for player `p` until the game ends. Each agent is
@@ -158,6 +159,80 @@ pub fn play_game<G: Game>(
     Ok(Played {
         returns: game.returns(&state),
         plies: state.move_number(),
-        episode: recorder.finish(&state, None),
+        episode: Some(recorder.finish(&state, None)),
     })
+}
+
+/// What matches and tournaments need from a game: agents built from specs, and one game between
+/// two of them. Board games (any registered [`Game`], with openings and episode logs) and the
+/// real-time strategy game implement it, so `ludus match` and `ludus tournament` run either.
+pub trait Arena: Sync {
+    /// A built agent.
+    type Player: Send;
+
+    /// The game's name, for folder and dataset names.
+    fn name(&self) -> String;
+
+    /// What one step of a game is called in reports ("plies", "cycles").
+    fn step_unit(&self) -> &'static str {
+        "plies"
+    }
+
+    /// An agent from its spec; the error says what is wrong with the spec.
+    fn build(&self, spec: &str) -> anyhow::Result<Self::Player>;
+
+    /// Plays one game with `seats[0]` as player 0. `pair` picks the opening (both games of a
+    /// pair share it) and `seed` fixes the game's random choices.
+    fn play(&self, seats: [&mut Self::Player; 2], pair: u64, seed: u64) -> anyhow::Result<Played>;
+
+    /// Opens an episode log at `dir` for this game's episodes.
+    fn open_log(
+        &self,
+        spec: &str,
+        dir: &Path,
+        description: String,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<ludus_episodes::DatasetWriter>;
+
+    /// Whether games of this arena produce episodes to log.
+    fn logs_episodes(&self) -> bool {
+        true
+    }
+}
+
+/// A registered board game with its openings.
+pub struct BoardArena<G: ludus_registry::RegisteredGame> {
+    pub game: G,
+    pub openings: Openings,
+    /// The seed the random openings are drawn from (the match's or tournament's).
+    pub opening_seed: u64,
+}
+
+impl<G: ludus_registry::RegisteredGame> Arena for BoardArena<G> {
+    type Player = Box<dyn Agent<G>>;
+
+    fn name(&self) -> String {
+        self.game.name().to_string()
+    }
+
+    fn build(&self, spec: &str) -> anyhow::Result<Self::Player> {
+        crate::build_agent(&self.game, spec, 0)
+    }
+
+    fn play(&self, seats: [&mut Self::Player; 2], pair: u64, seed: u64) -> anyhow::Result<Played> {
+        let opening = self.openings.opening(&self.game, self.opening_seed, pair);
+        let [a, b] = seats;
+        let mut seats: [&mut dyn Agent<G>; 2] = [&mut **a, &mut **b];
+        play_game(&self.game, &mut seats, &opening, seed)
+    }
+
+    fn open_log(
+        &self,
+        spec: &str,
+        dir: &Path,
+        description: String,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<ludus_episodes::DatasetWriter> {
+        crate::match_cmd::open_episode_log(&self.game, spec, dir, description, extra)
+    }
 }

@@ -19,14 +19,13 @@ use std::{
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use ludus_core::{derive_seed, Agent};
+use ludus_core::derive_seed;
 use ludus_episodes::{DatasetInfo, DatasetWriter, WriterOptions};
 use ludus_ratings::{Decision, Results, Sprt, SprtStatus};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
-use crate::arena::{game_score, play_game, Openings};
-use crate::build_agent;
+use crate::arena::{game_score, Arena, BoardArena, Openings};
 
 /// Play a match between two agents in game pairs: both games of a pair start from the same
 /// opening with the seats swapped (A moves first in games 1, 3, 5, …). Games run on several
@@ -79,6 +78,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if crate::rts_cmd::is_rts_game(&args.game) {
+        if args.openings != "none" {
+            bail!("--openings is for board games; RTS games start from the map");
+        }
+        return run_match(crate::rts_cmd::RtsArena::parse(&args.game)?, args);
+    }
     game_from_spec(&args.game)?.visit(Match(args))
 }
 
@@ -125,168 +130,188 @@ impl GameVisitor for Match {
         if game.num_players() != 2 {
             bail!("ludus match is for two-player games");
         }
-        for spec in [&args.a, &args.b] {
-            if spec.trim().eq_ignore_ascii_case("human") {
-                bail!("`human` cannot play in a match; use `ludus play --opponent SPEC`");
-            }
-            build_agent(&game, spec, 0).with_context(|| format!("agent `{spec}`"))?;
-        }
-        let sprt = args
-            .sprt
-            .as_deref()
-            .map(Sprt::parse)
-            .transpose()
-            .context("--sprt")?;
         let openings = Openings::parse(&game, &args.openings)?;
-        let games = args
-            .games
-            .unwrap_or(if sprt.is_some() { 20_000 } else { 20 }) as usize;
-        let threads = args
-            .threads
-            .map(|t| t as usize)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .clamp(1, games);
+        let opening_seed = args.seed;
+        run_match(
+            BoardArena {
+                game,
+                openings,
+                opening_seed,
+            },
+            args,
+        )
+    }
+}
 
-        let progress = ProgressBar::new(games as u64);
-        progress.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
-                .expect("valid template"),
+/// The match itself, for any game: parallel game pairs, the optional SPRT, the log, the report.
+fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
+    for spec in [&args.a, &args.b] {
+        if spec.trim().eq_ignore_ascii_case("human") {
+            bail!("`human` cannot play in a match; use `ludus play --opponent SPEC`");
+        }
+        arena
+            .build(spec)
+            .with_context(|| format!("agent `{spec}`"))?;
+    }
+    let sprt = args
+        .sprt
+        .as_deref()
+        .map(Sprt::parse)
+        .transpose()
+        .context("--sprt")?;
+    let games = args
+        .games
+        .unwrap_or(if sprt.is_some() { 20_000 } else { 20 }) as usize;
+    let threads = args
+        .threads
+        .map(|t| t as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, games);
+
+    let progress = ProgressBar::new(games as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
+            .expect("valid template"),
+    );
+    if !arena.logs_episodes() && args.log.is_some() {
+        bail!(
+            "{} games are not logged to episode datasets yet; drop --log",
+            arena.name()
         );
-        let log = if args.no_log {
-            None
-        } else {
-            let dir = args
-                .log
-                .clone()
-                .unwrap_or_else(|| default_log_dir(Path::new("runs"), &game, &args));
-            Some(open_log(&game, &args, &dir)?)
-        };
-        let next = AtomicUsize::new(0);
-        let failed = AtomicBool::new(false);
-        let stop = AtomicBool::new(false);
-        let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
-        // The SPRT's state: pairs counted so far (in order) and its last status.
-        let test: Mutex<TestState> = Mutex::new(TestState::default());
-        // Running wins/draws/losses for the progress line, so each finished game costs O(1).
-        let tally = Mutex::new((0usize, 0usize, 0usize));
-        let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-        let start = Instant::now();
+    }
+    let log = if args.no_log || !arena.logs_episodes() {
+        None
+    } else {
+        let dir = args
+            .log
+            .clone()
+            .unwrap_or_else(|| default_log_dir(Path::new("runs"), &arena.name(), &args));
+        Some(open_log(&arena, &args, &dir)?)
+    };
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; games]);
+    // The SPRT's state: pairs counted so far (in order) and its last status.
+    let test: Mutex<TestState> = Mutex::new(TestState::default());
+    // Running wins/draws/losses for the progress line, so each finished game costs O(1).
+    let tally = Mutex::new((0usize, 0usize, 0usize));
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let start = Instant::now();
 
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let agents = build_agent(&game, &args.a, 0)
-                        .and_then(|a| Ok((a, build_agent(&game, &args.b, 0)?)));
-                    let (mut a, mut b) = match agents {
-                        Ok(pair) => pair,
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let agents = arena
+                    .build(&args.a)
+                    .and_then(|a| Ok((a, arena.build(&args.b)?)));
+                let (mut a, mut b) = match agents {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        first_error.lock().expect("error lock").get_or_insert(e);
+                        return;
+                    }
+                };
+                while !failed.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= games {
+                        break;
+                    }
+                    let played = play_one(&arena, &mut a, &mut b, args.seed, i);
+                    let logged = played.and_then(|(outcome, episode)| {
+                        if let (Some(writer), Some(episode)) = (&log, episode) {
+                            writer.write(episode).context("episode log")?;
+                        }
+                        Ok(outcome)
+                    });
+                    match logged {
+                        Ok(outcome) => {
+                            let mut all = results.lock().expect("results lock");
+                            all[i] = Some(outcome);
+                            let (w, d, l) = {
+                                let mut t = tally.lock().expect("tally lock");
+                                let (dw, dd, dl) = wdl([&outcome]);
+                                *t = (t.0 + dw, t.1 + dd, t.2 + dl);
+                                *t
+                            };
+                            let mut message = format!("A: +{w} ={d} -{l}");
+                            if let Some(sprt) = &sprt {
+                                let mut t = test.lock().expect("test lock");
+                                let decided =
+                                    t.status.is_some_and(|s| s.decision != Decision::Continue);
+                                let before = t.pairs;
+                                while !decided && 2 * t.pairs + 1 < games {
+                                    let k = t.pairs;
+                                    let (Some(x), Some(y)) = (&all[2 * k], &all[2 * k + 1]) else {
+                                        break;
+                                    };
+                                    t.counts[pair_class(x, y)] += 1;
+                                    t.pairs += 1;
+                                }
+                                if t.pairs > before {
+                                    let status = sprt.status(&Results::Pentanomial(t.counts));
+                                    t.status = Some(status);
+                                    if status.decision != Decision::Continue {
+                                        stop.store(true, Ordering::Relaxed);
+                                    }
+                                }
+                                if let Some(s) = t.status {
+                                    message.push_str(&format!(
+                                        "  LLR {:.2} [{:.2}, {:.2}]",
+                                        s.llr, s.lower, s.upper
+                                    ));
+                                }
+                            }
+                            progress.set_message(message);
+                            progress.inc(1);
+                        }
                         Err(e) => {
                             failed.store(true, Ordering::Relaxed);
                             first_error.lock().expect("error lock").get_or_insert(e);
-                            return;
-                        }
-                    };
-                    while !failed.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= games {
-                            break;
-                        }
-                        let opening = openings.opening(&game, args.seed, (i / 2) as u64);
-                        let played = play_one(&game, &mut *a, &mut *b, args.seed, i, &opening);
-                        let logged = played.and_then(|(outcome, episode)| {
-                            if let Some(writer) = &log {
-                                writer.write(episode).context("episode log")?;
-                            }
-                            Ok(outcome)
-                        });
-                        match logged {
-                            Ok(outcome) => {
-                                let mut all = results.lock().expect("results lock");
-                                all[i] = Some(outcome);
-                                let (w, d, l) = {
-                                    let mut t = tally.lock().expect("tally lock");
-                                    let (dw, dd, dl) = wdl([&outcome]);
-                                    *t = (t.0 + dw, t.1 + dd, t.2 + dl);
-                                    *t
-                                };
-                                let mut message = format!("A: +{w} ={d} -{l}");
-                                if let Some(sprt) = &sprt {
-                                    let mut t = test.lock().expect("test lock");
-                                    let decided =
-                                        t.status.is_some_and(|s| s.decision != Decision::Continue);
-                                    let before = t.pairs;
-                                    while !decided && 2 * t.pairs + 1 < games {
-                                        let k = t.pairs;
-                                        let (Some(x), Some(y)) = (&all[2 * k], &all[2 * k + 1])
-                                        else {
-                                            break;
-                                        };
-                                        t.counts[pair_class(x, y)] += 1;
-                                        t.pairs += 1;
-                                    }
-                                    if t.pairs > before {
-                                        let status = sprt.status(&Results::Pentanomial(t.counts));
-                                        t.status = Some(status);
-                                        if status.decision != Decision::Continue {
-                                            stop.store(true, Ordering::Relaxed);
-                                        }
-                                    }
-                                    if let Some(s) = t.status {
-                                        message.push_str(&format!(
-                                            "  LLR {:.2} [{:.2}, {:.2}]",
-                                            s.llr, s.lower, s.upper
-                                        ));
-                                    }
-                                }
-                                progress.set_message(message);
-                                progress.inc(1);
-                            }
-                            Err(e) => {
-                                failed.store(true, Ordering::Relaxed);
-                                first_error.lock().expect("error lock").get_or_insert(e);
-                            }
                         }
                     }
-                });
-            }
-        });
-        progress.finish_and_clear();
-        // Whatever was played is published, even when a game failed.
-        let logged = match log {
-            Some(writer) => {
-                let dir = writer.dir().to_path_buf();
-                let totals = writer.finish().context("episode log")?;
-                Some((dir, totals.episodes))
-            }
-            None => None,
-        };
-        if let Some(e) = first_error.into_inner().expect("error lock") {
-            return Err(e);
+                }
+            });
         }
-        let all = results.into_inner().expect("results lock");
-        let outcomes: Vec<Outcome> = all.iter().flatten().copied().collect();
-        let tested = test.into_inner().expect("test lock");
-        let (pairs_tested, status) = (tested.pairs, tested.status);
-        let complete = (0..games / 2)
-            .take_while(|&k| all[2 * k].is_some() && all[2 * k + 1].is_some())
-            .count();
-        let pairs = Results::Pentanomial(pentanomial(&all, complete));
-        report(
-            &game,
-            &args,
-            &outcomes,
-            &pairs,
-            sprt.as_ref().map(|s| (s, status, pairs_tested)),
-            start.elapsed().as_secs_f64(),
-            threads,
-            logged.as_ref(),
-        );
-        Ok(())
+    });
+    progress.finish_and_clear();
+    // Whatever was played is published, even when a game failed.
+    let logged = match log {
+        Some(writer) => {
+            let dir = writer.dir().to_path_buf();
+            let totals = writer.finish().context("episode log")?;
+            Some((dir, totals.episodes))
+        }
+        None => None,
+    };
+    if let Some(e) = first_error.into_inner().expect("error lock") {
+        return Err(e);
     }
+    let all = results.into_inner().expect("results lock");
+    let outcomes: Vec<Outcome> = all.iter().flatten().copied().collect();
+    let tested = test.into_inner().expect("test lock");
+    let (pairs_tested, status) = (tested.pairs, tested.status);
+    let complete = (0..games / 2)
+        .take_while(|&k| all[2 * k].is_some() && all[2 * k + 1].is_some())
+        .count();
+    let pairs = Results::Pentanomial(pentanomial(&all, complete));
+    report(
+        &arena,
+        &args,
+        &outcomes,
+        &pairs,
+        sprt.as_ref().map(|s| (s, status, pairs_tested)),
+        start.elapsed().as_secs_f64(),
+        threads,
+        logged.as_ref(),
+    );
+    Ok(())
 }
 
 /// `runs/matches/GAME-A-vs-B-N-v0` with the first free `N` (agent specs reduced to letters,
 /// digits, `_` and `.`, since Minari ids allow no more).
-fn default_log_dir<G: RegisteredGame>(root: &Path, game: &G, args: &Args) -> PathBuf {
+fn default_log_dir(root: &Path, game: &str, args: &Args) -> PathBuf {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -298,7 +323,7 @@ fn default_log_dir<G: RegisteredGame>(root: &Path, game: &G, args: &Args) -> Pat
             })
             .collect()
     };
-    let stem = format!("{}-{}-vs-{}", game.name(), clean(&args.a), clean(&args.b));
+    let stem = format!("{}-{}-vs-{}", clean(game), clean(&args.a), clean(&args.b));
     (1..)
         .map(|k| root.join("matches").join(format!("{stem}-{k}-v0")))
         .find(|p| !p.exists())
@@ -339,9 +364,8 @@ pub fn open_episode_log<G: RegisteredGame>(
         .with_context(|| format!("episode log {}", dir.display()))
 }
 
-fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Result<DatasetWriter> {
-    open_episode_log(
-        game,
+fn open_log<A: Arena>(arena: &A, args: &Args, dir: &Path) -> anyhow::Result<DatasetWriter> {
+    arena.open_log(
         &args.game,
         dir,
         format!("ludus match: {} against {}", args.a, args.b),
@@ -354,21 +378,23 @@ fn open_log<G: RegisteredGame>(game: &G, args: &Args, dir: &Path) -> anyhow::Res
     )
 }
 
-/// Plays game `i` (A moves first when `i` is even) from `opening` and reports it from A's side,
-/// with the game as an episode.
-fn play_one<'a, G: RegisteredGame>(
-    game: &G,
-    a: &'a mut dyn Agent<G>,
-    b: &'a mut dyn Agent<G>,
+/// Plays game `i` (A moves first when `i` is even; pair `i / 2` shares its opening) and reports
+/// it from A's side, with the game as an episode when the arena records one.
+fn play_one<A: Arena>(
+    arena: &A,
+    a: &mut A::Player,
+    b: &mut A::Player,
     seed: u64,
     i: usize,
-    opening: &[ludus_core::Action],
-) -> anyhow::Result<(Outcome, ludus_episodes::Episode)> {
+) -> anyhow::Result<(Outcome, Option<ludus_episodes::Episode>)> {
     let a_first = i.is_multiple_of(2);
-    let mut seats: [&mut dyn Agent<G>; 2] = if a_first { [a, b] } else { [b, a] };
-    let mut played = play_game(game, &mut seats, opening, derive_seed(seed, i as u64))
+    let seats = if a_first { [a, b] } else { [b, a] };
+    let mut played = arena
+        .play(seats, (i / 2) as u64, derive_seed(seed, i as u64))
         .with_context(|| format!("game {}", i + 1))?;
-    played.episode.extra.insert("game_index".into(), json!(i));
+    if let Some(episode) = &mut played.episode {
+        episode.extra.insert("game_index".into(), json!(i));
+    }
     let a_seat = if a_first { 0 } else { 1 };
     let outcome = Outcome {
         a_first,
@@ -414,8 +440,8 @@ fn elo(score: f64) -> f64 {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn report<G: RegisteredGame>(
-    game: &G,
+fn report<A: Arena>(
+    arena: &A,
     args: &Args,
     outcomes: &[Outcome],
     pairs: &Results,
@@ -444,7 +470,7 @@ fn report<G: RegisteredGame>(
     });
     if args.json {
         let summary = json!({
-            "game": game.name(), "a": args.a, "b": args.b, "games": outcomes.len(), "seed": args.seed,
+            "game": arena.name(), "a": args.a, "b": args.b, "games": outcomes.len(), "seed": args.seed,
             "openings": args.openings,
             "wins": w, "draws": d, "losses": l,
             "a_first": {"wins": fw, "draws": fd, "losses": fl},
@@ -461,7 +487,7 @@ fn report<G: RegisteredGame>(
     }
     println!(
         "{}: A = {} vs B = {}, {} games (seed {}, openings {}, {threads} threads)",
-        game.name(),
+        arena.name(),
         args.a,
         args.b,
         outcomes.len(),
@@ -516,9 +542,10 @@ fn report<G: RegisteredGame>(
         );
     }
     println!(
-        "{:.2} games/s, {:.1} plies per game, {secs:.1} s",
+        "{:.2} games/s, {:.1} {} per game, {secs:.1} s",
         n / secs,
-        plies as f64 / n
+        plies as f64 / n,
+        arena.step_unit()
     );
     if let Some((dir, total)) = logged {
         println!(

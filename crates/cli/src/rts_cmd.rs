@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+use ludus_core::derive_seed;
 use ludus_rts::socket::serve_session;
+
+use crate::arena::{Arena, Played};
 use ludus_rts::{
     parse_bot, step, GameState, IssueReport, Map, RtsAgent, RunOptions, UnitTypeTable,
 };
@@ -105,7 +108,7 @@ fn table(version: u8) -> Result<UnitTypeTable> {
     Ok(match version {
         1 => UnitTypeTable::v1(),
         2 => UnitTypeTable::v2(),
-        other => bail!("--utt {other}: the built-in unit tables are 1 and 2"),
+        other => bail!("unit table {other}: the built-in unit tables are 1 and 2"),
     })
 }
 
@@ -293,4 +296,121 @@ fn session(stream: TcpStream, agent: &mut dyn RtsAgent, log: &dyn Fn(&str)) -> R
         summary.games, summary.get_actions, summary.winners, summary.malformed, summary.slowest_ms
     );
     Ok(())
+}
+
+/// Whether a `--game` spec names the RTS (`rts` or `rts:…`).
+pub fn is_rts_game(spec: &str) -> bool {
+    spec == "rts" || spec.starts_with("rts:")
+}
+
+/// The RTS as an arena for `ludus match` and `ludus tournament`: game spec
+/// `rts[:utt=1|2][:cycles=N][:po][:MAP]`, where MAP is a map file or `gen:…` (default
+/// `gen:8x8`), the unit table defaults to 2 and the cycle limit to microRTS's competition limit
+/// for the map's size (3000 up to 8×8, 4000 up to 16×16, 5000, 6000, then 8000).
+pub struct RtsArena {
+    map: Map,
+    utt: Arc<UnitTypeTable>,
+    options: RunOptions,
+}
+
+impl RtsArena {
+    pub fn parse(spec: &str) -> Result<Self> {
+        let rest = spec.strip_prefix("rts").unwrap_or(spec);
+        let mut parts: Vec<&str> = rest.split(':').skip(1).collect();
+        let mut version = 2;
+        let mut cycles = None;
+        let mut partial = false;
+        while let Some(&first) = parts.first() {
+            if let Some(v) = first.strip_prefix("utt=") {
+                version = v
+                    .parse()
+                    .with_context(|| format!("`{spec}`: utt={v} is not 1 or 2"))?;
+            } else if let Some(c) = first.strip_prefix("cycles=") {
+                let c: i32 = c
+                    .parse()
+                    .ok()
+                    .filter(|&c| c >= 1)
+                    .with_context(|| format!("`{spec}`: cycles={c} is not a count ≥ 1"))?;
+                cycles = Some(c);
+            } else if first == "po" {
+                partial = true;
+            } else {
+                break;
+            }
+            parts.remove(0);
+        }
+        let map_spec = if parts.is_empty() {
+            "gen:8x8".to_string()
+        } else {
+            parts.join(":")
+        };
+        let utt = Arc::new(table(version)?);
+        let map = Map::from_spec(&map_spec, &utt).with_context(|| format!("game `{spec}`"))?;
+        let side = map.width.max(map.height);
+        let max_cycles = cycles.unwrap_or(match side {
+            ..=8 => 3000,
+            ..=16 => 4000,
+            ..=24 => 5000,
+            ..=32 => 6000,
+            _ => 8000,
+        });
+        Ok(RtsArena {
+            map,
+            utt,
+            options: RunOptions {
+                max_cycles,
+                partial_observability: partial,
+            },
+        })
+    }
+}
+
+impl Arena for RtsArena {
+    type Player = Box<dyn RtsAgent>;
+
+    fn name(&self) -> String {
+        "rts".into()
+    }
+
+    fn step_unit(&self) -> &'static str {
+        "cycles"
+    }
+
+    fn build(&self, spec: &str) -> Result<Self::Player> {
+        bot(spec, 0)
+    }
+
+    fn play(&self, seats: [&mut Self::Player; 2], _pair: u64, seed: u64) -> Result<Played> {
+        let [a, b] = seats;
+        for (k, agent) in [&mut *a, &mut *b].into_iter().enumerate() {
+            agent.reset();
+            agent.reseed(derive_seed(seed, k as u64));
+        }
+        let state = self.map.start(self.utt.clone(), seed)?;
+        let outcome = ludus_rts::play(state, &mut [&mut **a, &mut **b], &self.options, |_| {})?;
+        let returns = match outcome.winner {
+            Some(0) => vec![1.0, -1.0],
+            Some(_) => vec![-1.0, 1.0],
+            None => vec![0.0, 0.0],
+        };
+        Ok(Played {
+            returns,
+            plies: outcome.cycles as usize,
+            episode: None,
+        })
+    }
+
+    fn open_log(
+        &self,
+        _spec: &str,
+        _dir: &std::path::Path,
+        _description: String,
+        _extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ludus_episodes::DatasetWriter> {
+        bail!("RTS games are not logged to episode datasets yet")
+    }
+
+    fn logs_episodes(&self) -> bool {
+        false
+    }
 }

@@ -13,16 +13,14 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use ludus_core::{derive_seed, Agent};
+use ludus_core::derive_seed;
 use ludus_plots::{write_heat_map, write_line_chart, HeatMap, LineChart, Series};
 use ludus_ratings::{fit, FitOptions, GameResult, Ratings};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::arena::{game_score, play_game, Openings};
-use crate::build_agent;
-use crate::match_cmd::open_episode_log;
+use crate::arena::{game_score, Arena, BoardArena, Openings};
 
 /// Run a tournament: every encounter plays game pairs (both seats from the same opening), games
 /// run in parallel and are saved as they finish, and the agents are rated together
@@ -107,6 +105,12 @@ struct Line {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if crate::rts_cmd::is_rts_game(&args.game) {
+        if args.openings != "random:2" && args.openings != "none" {
+            bail!("--openings is for board games; RTS games start from the map");
+        }
+        return run_tournament(crate::rts_cmd::RtsArena::parse(&args.game)?, args);
+    }
     game_from_spec(&args.game)?.visit(Tournament(args))
 }
 
@@ -120,183 +124,194 @@ impl GameVisitor for Tournament {
         if game.num_players() != 2 {
             bail!("tournaments are for two-player games");
         }
-        if !args.games_per_pair.is_multiple_of(2) {
-            bail!(
-                "--games-per-pair {} is odd: games are played in pairs with the seats swapped",
-                args.games_per_pair
-            );
-        }
-        let (agents, encounters, checkpoint_generations) = schedule(&args)?;
-        for spec in &agents {
-            if spec.trim().eq_ignore_ascii_case("human") {
-                bail!("`human` cannot play in a tournament");
-            }
-            build_agent(&game, spec, 0).with_context(|| format!("agent `{spec}`"))?;
-        }
         let openings = Openings::parse(&game, &args.openings)?;
-        let definition = Definition {
-            game: args.game.clone(),
-            agents: agents.clone(),
-            encounters: encounters.clone(),
-            games_per_pair: args.games_per_pair,
-            openings: args.openings.clone(),
-            seed: args.seed,
-        };
-        let out = match &args.out {
-            Some(d) => d.clone(),
-            None => (1..)
-                .map(|k| Path::new("runs/tournaments").join(format!("{}-{k}", game.name())))
-                .find(|p| !p.exists())
-                .expect("a free number"),
-        };
-        let done = prepare(&out, &definition)?;
-        let anchor = anchor(&args, &agents)?;
+        let opening_seed = args.seed;
+        run_tournament(
+            BoardArena {
+                game,
+                openings,
+                opening_seed,
+            },
+            args,
+        )
+    }
+}
 
-        let total = encounters.len() as u64 * args.games_per_pair;
-        // Round by round, so that standings grow evenly: game g of every encounter, then g + 1.
-        let jobs: Vec<(usize, u64)> = (0..args.games_per_pair)
-            .flat_map(|g| (0..encounters.len()).map(move |e| (e, g)))
-            .filter(|job| !done.contains_key(job))
-            .collect();
-        let threads = args
-            .threads
-            .map(|t| t as usize)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .clamp(1, jobs.len().max(1));
-        let log = if args.no_log || jobs.is_empty() {
-            None
-        } else {
-            Some(open_episode_log(
-                &game,
-                &args.game,
-                &out.join("episodes-v0"),
-                format!("ludus tournament: {}", agents.join(", ")),
-                serde_json::Map::from_iter([("source".to_string(), json!("ludus tournament"))]),
-            )?)
-        };
-        if !done.is_empty() {
-            eprintln!(
-                "continuing {}: {} of {total} games already played",
-                out.display(),
-                done.len()
-            );
+/// The tournament itself, for any game: schedule, resumable parallel play, ratings, report.
+fn run_tournament<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
+    if !args.games_per_pair.is_multiple_of(2) {
+        bail!(
+            "--games-per-pair {} is odd: games are played in pairs with the seats swapped",
+            args.games_per_pair
+        );
+    }
+    let (agents, encounters, checkpoint_generations) = schedule(&args)?;
+    for spec in &agents {
+        if spec.trim().eq_ignore_ascii_case("human") {
+            bail!("`human` cannot play in a tournament");
         }
-        let progress = ProgressBar::new(total);
-        progress.set_position(done.len() as u64);
-        progress.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
-                .expect("valid template"),
+        arena
+            .build(spec)
+            .with_context(|| format!("agent `{spec}`"))?;
+    }
+    let definition = Definition {
+        game: args.game.clone(),
+        agents: agents.clone(),
+        encounters: encounters.clone(),
+        games_per_pair: args.games_per_pair,
+        openings: args.openings.clone(),
+        seed: args.seed,
+    };
+    let out = match &args.out {
+        Some(d) => d.clone(),
+        None => (1..)
+            .map(|k| Path::new("runs/tournaments").join(format!("{}-{k}", arena.name())))
+            .find(|p| !p.exists())
+            .expect("a free number"),
+    };
+    let done = prepare(&out, &definition)?;
+    let anchor = anchor(&args, &agents)?;
+
+    let total = encounters.len() as u64 * args.games_per_pair;
+    // Round by round, so that standings grow evenly: game g of every encounter, then g + 1.
+    let jobs: Vec<(usize, u64)> = (0..args.games_per_pair)
+        .flat_map(|g| (0..encounters.len()).map(move |e| (e, g)))
+        .filter(|job| !done.contains_key(job))
+        .collect();
+    let threads = args
+        .threads
+        .map(|t| t as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, jobs.len().max(1));
+    let log = if args.no_log || jobs.is_empty() || !arena.logs_episodes() {
+        None
+    } else {
+        Some(arena.open_log(
+            &args.game,
+            &out.join("episodes-v0"),
+            format!("ludus tournament: {}", agents.join(", ")),
+            serde_json::Map::from_iter([("source".to_string(), json!("ludus tournament"))]),
+        )?)
+    };
+    if !done.is_empty() {
+        eprintln!(
+            "continuing {}: {} of {total} games already played",
+            out.display(),
+            done.len()
         );
-        let results = Mutex::new(done);
-        let file = Mutex::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(out.join("results.jsonl"))
-                .with_context(|| format!("cannot write {}", out.join("results.jsonl").display()))?,
-        );
-        let next = AtomicUsize::new(0);
-        let failed = AtomicBool::new(false);
-        let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-        let started = Instant::now();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    let mut built: BTreeMap<usize, Box<dyn Agent<G>>> = BTreeMap::new();
-                    while !failed.load(Ordering::Relaxed) {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(e, g)) = jobs.get(k) else { break };
-                        let outcome = (|| -> anyhow::Result<Line> {
-                            let (i, j) = encounters[e];
-                            for x in [i, j] {
-                                if let std::collections::btree_map::Entry::Vacant(v) =
-                                    built.entry(x)
-                                {
-                                    v.insert(build_agent(&game, &agents[x], 0)?);
-                                }
-                            }
-                            let [mut ai, mut aj] = [i, j].map(|x| built.remove(&x).expect("built"));
-                            let a_first = g % 2 == 0;
-                            let opening = openings.opening(&game, args.seed, g / 2);
-                            let seed = derive_seed(args.seed, ((e as u64) << 32) | g);
-                            let played = {
-                                let mut seats: [&mut dyn Agent<G>; 2] = if a_first {
-                                    [&mut *ai, &mut *aj]
-                                } else {
-                                    [&mut *aj, &mut *ai]
-                                };
-                                play_game(&game, &mut seats, &opening, seed)
-                            };
-                            built.insert(i, ai);
-                            built.insert(j, aj);
-                            let mut played = played.with_context(|| {
-                                format!("{} vs {}, game {}", agents[i], agents[j], g + 1)
-                            })?;
-                            let a_return = played.returns[if a_first { 0 } else { 1 }];
-                            let line = Line {
-                                encounter: e,
-                                game: g,
-                                a: agents[i].clone(),
-                                b: agents[j].clone(),
-                                a_first,
-                                score_a: game_score(a_return),
-                                plies: played.plies,
-                            };
-                            if let Some(writer) = &log {
-                                played.episode.extra.insert("encounter".into(), json!(e));
-                                played.episode.extra.insert("game_index".into(), json!(g));
-                                writer.write(played.episode).context("episode log")?;
-                            }
-                            let mut f = file.lock().expect("file lock");
-                            writeln!(f, "{}", serde_json::to_string(&line)?)
-                                .and_then(|()| f.flush())
-                                .context("results.jsonl")?;
-                            Ok(line)
-                        })();
-                        match outcome {
-                            Ok(line) => {
-                                let mut all = results.lock().expect("results lock");
-                                all.insert((e, g), line);
-                                progress.set_message(standings_line(&agents, &all));
-                                progress.inc(1);
-                            }
-                            Err(err) => {
-                                failed.store(true, Ordering::Relaxed);
-                                first_error.lock().expect("error lock").get_or_insert(err);
+    }
+    let progress = ProgressBar::new(total);
+    progress.set_position(done.len() as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
+            .expect("valid template"),
+    );
+    let results = Mutex::new(done);
+    let file = Mutex::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out.join("results.jsonl"))
+            .with_context(|| format!("cannot write {}", out.join("results.jsonl").display()))?,
+    );
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut built: BTreeMap<usize, A::Player> = BTreeMap::new();
+                while !failed.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(e, g)) = jobs.get(k) else { break };
+                    let outcome = (|| -> anyhow::Result<Line> {
+                        let (i, j) = encounters[e];
+                        for x in [i, j] {
+                            if let std::collections::btree_map::Entry::Vacant(v) = built.entry(x) {
+                                v.insert(arena.build(&agents[x])?);
                             }
                         }
+                        let [mut ai, mut aj] = [i, j].map(|x| built.remove(&x).expect("built"));
+                        let a_first = g % 2 == 0;
+                        let seed = derive_seed(args.seed, ((e as u64) << 32) | g);
+                        let played = {
+                            let seats = if a_first {
+                                [&mut ai, &mut aj]
+                            } else {
+                                [&mut aj, &mut ai]
+                            };
+                            arena.play(seats, g / 2, seed)
+                        };
+                        built.insert(i, ai);
+                        built.insert(j, aj);
+                        let played = played.with_context(|| {
+                            format!("{} vs {}, game {}", agents[i], agents[j], g + 1)
+                        })?;
+                        let a_return = played.returns[if a_first { 0 } else { 1 }];
+                        let line = Line {
+                            encounter: e,
+                            game: g,
+                            a: agents[i].clone(),
+                            b: agents[j].clone(),
+                            a_first,
+                            score_a: game_score(a_return),
+                            plies: played.plies,
+                        };
+                        if let (Some(writer), Some(mut episode)) = (&log, played.episode) {
+                            episode.extra.insert("encounter".into(), json!(e));
+                            episode.extra.insert("game_index".into(), json!(g));
+                            writer.write(episode).context("episode log")?;
+                        }
+                        let mut f = file.lock().expect("file lock");
+                        writeln!(f, "{}", serde_json::to_string(&line)?)
+                            .and_then(|()| f.flush())
+                            .context("results.jsonl")?;
+                        Ok(line)
+                    })();
+                    match outcome {
+                        Ok(line) => {
+                            let mut all = results.lock().expect("results lock");
+                            all.insert((e, g), line);
+                            progress.set_message(standings_line(&agents, &all));
+                            progress.inc(1);
+                        }
+                        Err(err) => {
+                            failed.store(true, Ordering::Relaxed);
+                            first_error.lock().expect("error lock").get_or_insert(err);
+                        }
                     }
-                });
-            }
-        });
-        progress.finish_and_clear();
-        if let Some(writer) = log {
-            writer.finish().context("episode log")?;
+                }
+            });
         }
-        if let Some(err) = first_error.into_inner().expect("error lock") {
-            return Err(err.context(format!(
-                "the tournament stopped; the games played are in {}, and the same command continues it",
-                out.display()
-            )));
-        }
-        let results = results.into_inner().expect("results lock");
-        let elapsed = started.elapsed().as_secs_f64();
-        report(
-            &out,
-            &agents,
-            &encounters,
-            &results,
-            anchor,
-            &args,
-            checkpoint_generations.as_ref(),
-        )?;
-        eprintln!(
-            "{} games in {elapsed:.0} s; results in {}",
-            jobs.len(),
-            out.display()
-        );
-        Ok(())
+    });
+    progress.finish_and_clear();
+    if let Some(writer) = log {
+        writer.finish().context("episode log")?;
     }
+    if let Some(err) = first_error.into_inner().expect("error lock") {
+        return Err(err.context(format!(
+            "the tournament stopped; the games played are in {}, and the same command continues it",
+            out.display()
+        )));
+    }
+    let results = results.into_inner().expect("results lock");
+    let elapsed = started.elapsed().as_secs_f64();
+    report(
+        &out,
+        &agents,
+        &encounters,
+        &results,
+        anchor,
+        &args,
+        checkpoint_generations.as_ref(),
+    )?;
+    eprintln!(
+        "{} games in {elapsed:.0} s; results in {}",
+        jobs.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// The agents and encounters: the listed agents, plus a run's checkpoints (each against every

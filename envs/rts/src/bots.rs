@@ -85,6 +85,10 @@ impl RtsAgent for RandomBot {
         self.rng = seeded_rng(self.seed);
     }
 
+    fn reseed(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
+    }
+
     fn act(&mut self, state: &GameState, player: usize) -> Vec<(u64, UnitAction)> {
         let mut reserved = state.reservations();
         let mut orders = Vec::new();

@@ -15,6 +15,9 @@ pub trait RtsAgent: Send {
 
     /// Forget everything about the previous game.
     fn reset(&mut self) {}
+
+    /// Draw this game's random choices from `seed` (agents without randomness ignore it).
+    fn reseed(&mut self, _seed: u64) {}
 }
 
 /// How a game is run.
