@@ -6,10 +6,11 @@
 #     with no "Inconsistent actions" and no answer slower than microRTS's 100 ms budget;
 #   * Ludus's rts:workerrush, played through the socket, beats microRTS's RandomBiasedAI in at
 #     least 9 of 10 games on basesWorkers8x8.
-# Then, with --compare, it prints the scripted-bot table: winner and final cycle of each
-# matchup on the Java engine and on ours.
+# With --compare it then prints the scripted-bot table: winner and final cycle of each matchup
+# on the Java engine and on ours. With --versus it plays each of our scripted bots, through the
+# socket, against each of microRTS's, from both seats, and prints our score per pairing.
 #
-#   scripts/microrts/real_microrts.sh [--compare]
+#   scripts/microrts/real_microrts.sh [--compare] [--versus]
 #
 # Needs java/javac 17+, pip, and a release build of ludus (cargo build --release). The jar is
 # cached in target/microrts (or $LUDUS_MICRORTS_DIR).
@@ -73,7 +74,7 @@ echo "wins: $wins / 10"
 echo "== rts:workerrush (socket) vs microRTS WorkerRush, basesWorkers16x16, 2 games"
 socket_games 16x16/basesWorkers16x16.xml 2 ai.abstraction.WorkerRush 4000
 
-if [ "${1:-}" = "--compare" ]; then
+if [[ " $* " == *" --compare "* ]]; then
     echo "== scripted bots: winner and final cycle, Java engine vs Ludus (UTT v2)"
     printf "%-28s %-24s %-14s %-14s\n" map matchup java ludus
     for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml; do
@@ -87,6 +88,34 @@ if [ "${1:-}" = "--compare" ]; then
                 printf "%-28s %-24s %-14s %-14s\n" "$(basename "$map" .xml)" "$a-$b" "$j" "$l"
             done
         done
+    done
+fi
+if [[ " $* " == *" --versus "* ]]; then
+    echo "== our bots (socket) against microRTS's (UTT v2), one game per seat and map; score = wins + draws/2"
+    printf "%-16s" "ours \\ java"
+    java_bots="WorkerRush LightRush HeavyRush RangedRush"
+    for j in $java_bots RandomBiasedAI; do printf "%-16s" "$j"; done
+    echo
+    for ours in workerrush lightrush heavyrush rangedrush randombiased; do
+        "$ludus" rts serve --agent "rts:$ours" --port "$port" 2>/dev/null &
+        server=$!
+        sleep 0.3
+        printf "%-16s" "$ours"
+        for j in $java_bots RandomBiasedAI; do
+            class="ai.abstraction.$j"; [ "$j" = RandomBiasedAI ] && class="ai.RandomBiasedAI"
+            score=0; n=0
+            for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml; do
+                max=3000; [[ "$map" == 16x16* ]] && max=4000
+                w0=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "socket:$port" "$class" "$max" 2>/dev/null | awk '/^game/ {print $4}')
+                w1=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "$class" "socket:$port" "$max" 2>/dev/null | awk '/^game/ {print $4}')
+                score=$(awk -v s="$score" -v a="$w0" -v b="$w1" 'BEGIN {
+                    s += (a == 0) + (a == -1) / 2 + (b == 1) + (b == -1) / 2; print s }')
+                n=$((n + 2))
+            done
+            printf "%-16s" "$score/$n"
+        done
+        echo
+        kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
     done
 fi
 exit "$fail"

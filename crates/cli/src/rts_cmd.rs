@@ -347,12 +347,16 @@ impl RtsArena {
         let utt = Arc::new(table(version)?);
         let map = Map::from_spec(&map_spec, &utt).with_context(|| format!("game `{spec}`"))?;
         let side = map.width.max(map.height);
-        let max_cycles = cycles.unwrap_or(match side {
-            ..=8 => 3000,
-            ..=16 => 4000,
-            ..=24 => 5000,
-            ..=32 => 6000,
-            _ => 8000,
+        let max_cycles = cycles.unwrap_or(if side <= 8 {
+            3000
+        } else if side <= 16 {
+            4000
+        } else if side <= 24 {
+            5000
+        } else if side <= 32 {
+            6000
+        } else {
+            8000
         });
         Ok(RtsArena {
             map,
