@@ -1030,3 +1030,88 @@ fn rts_bots_play_matches_and_tournaments() {
         "unit table 3: the built-in unit tables are 1 and 2",
     );
 }
+
+#[test]
+fn rts_games_are_logged_replayed_and_exported() {
+    let dir = scratch_dir("rts-log");
+    let log = dir.join("wr-vs-lr");
+    let o = ludus(&[
+        "match",
+        "--game",
+        "rts:gen:8x8",
+        "--a",
+        "rts:workerrush",
+        "--b",
+        "rts:lightrush",
+        "--games",
+        "2",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ludus(&["episodes", "stats", log.to_str().unwrap()]);
+    assert!(stdout(&o).contains("2 games"), "{}", stdout(&o));
+    // The replay re-runs the logged orders from the logged start and must end as logged.
+    let html = dir.join("game.html");
+    let svg = dir.join("frames");
+    let o = ludus(&[
+        "rts",
+        "replay",
+        log.to_str().unwrap(),
+        "--episode",
+        "1",
+        "--html",
+        html.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--every",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("as logged"), "{}", stdout(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("slider"));
+    let frames = std::fs::read_dir(&svg).unwrap().count();
+    assert!(frames >= 3, "{frames} frames");
+    let o = ludus(&["episodes", "show", log.to_str().unwrap()]);
+    assert!(stderr(&o).contains("ludus rts replay"), "{}", stderr(&o));
+    let o = ludus(&["episodes", "export", log.to_str().unwrap()]);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["players"],
+        serde_json::json!(["rts:workerrush", "rts:lightrush"])
+    );
+    assert_eq!(
+        first["orders"][0].as_array().unwrap().len(),
+        first["ticks"].as_u64().unwrap() as usize
+    );
+    // Minari opens it: per-player observations and actions, one step per tick.
+    let check = r#"
+import sys, minari
+ds = minari.MinariDataset(sys.argv[1])
+assert ds.total_episodes == 2, ds.total_episodes
+for ep in ds.iterate_episodes():
+    t = len(ep.rewards)
+    assert ep.observations["p0"].shape == (t + 1, 8, 8, 29), ep.observations["p0"].shape
+    assert ep.actions["p1"].shape == (t, 64, 7), ep.actions["p1"].shape
+    assert ep.terminations[-1] and abs(ep.rewards[-1]) == 1
+print("minari ok")
+"#;
+    let python = Command::new("python3")
+        .args(["-c", check, log.join("data").to_str().unwrap()])
+        .output();
+    let required = std::env::var("LUDUS_REQUIRE_PYTHON_MINARI").is_ok_and(|v| v == "1");
+    match python {
+        Ok(out) if out.status.success() => {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("minari ok"))
+        }
+        Ok(out) if required || !String::from_utf8_lossy(&out.stderr).contains("No module") => {
+            panic!(
+                "minari check failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }
+        _ => eprintln!("skipped the Minari check: python3 with minari is not available"),
+    }
+}

@@ -383,6 +383,7 @@ impl<G: Game> Trainer<G> {
                 ("run".to_string(), serde_json::json!(run)),
                 ("source".to_string(), serde_json::json!("ludus train")),
             ]),
+            ticks: None,
         };
         let dir = self.dir.join("episodes").join("selfplay-v0");
         Ok(Some(DatasetWriter::create(

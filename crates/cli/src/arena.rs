@@ -110,6 +110,33 @@ pub fn game_score(r: f32) -> f64 {
     }
 }
 
+/// A finished game as it goes to the episode log: a turn-based episode or a game of
+/// simultaneous moves.
+#[derive(Debug)]
+pub enum Record {
+    Turns(Episode),
+    Ticks(ludus_episodes::TickEpisode),
+}
+
+impl Record {
+    /// The episode's further attributes.
+    pub fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        match self {
+            Record::Turns(e) => &mut e.extra,
+            Record::Ticks(e) => &mut e.extra,
+        }
+    }
+
+    /// Queues it on `writer`.
+    pub fn write_to(self, writer: &ludus_episodes::DatasetWriter) -> anyhow::Result<()> {
+        match self {
+            Record::Turns(e) => writer.write(e),
+            Record::Ticks(e) => writer.write_ticks(e),
+        }
+        .context("episode log")
+    }
+}
+
 /// One finished game.
 #[derive(Debug)]
 pub struct Played {
@@ -117,9 +144,9 @@ pub struct Played {
     pub returns: Vec<f32>,
     /// Plies, the opening included.
     pub plies: usize,
-    /// The game as an episode (the opening's moves have no search); `None` for games that
-    /// are not logged.
-    pub episode: Option<Episode>,
+    /// The game as an episode (the opening's moves have no search); `None` when it was not
+    /// recorded.
+    pub episode: Option<Record>,
 }
 
 /// Plays `opening`, then lets `seats[p]` move for player `p` until the game ends. Each agent is
@@ -159,7 +186,7 @@ pub fn play_game<G: Game>(
     Ok(Played {
         returns: game.returns(&state),
         plies: state.move_number(),
-        episode: Some(recorder.finish(&state, None)),
+        episode: Some(Record::Turns(recorder.finish(&state, None))),
     })
 }
 
@@ -182,8 +209,15 @@ pub trait Arena: Sync {
     fn build(&self, spec: &str) -> anyhow::Result<Self::Player>;
 
     /// Plays one game with `seats[0]` as player 0. `pair` picks the opening (both games of a
-    /// pair share it) and `seed` fixes the game's random choices.
-    fn play(&self, seats: [&mut Self::Player; 2], pair: u64, seed: u64) -> anyhow::Result<Played>;
+    /// pair share it) and `seed` fixes the game's random choices. With `record`, the game comes
+    /// back as an episode for the log.
+    fn play(
+        &self,
+        seats: [&mut Self::Player; 2],
+        pair: u64,
+        seed: u64,
+        record: bool,
+    ) -> anyhow::Result<Played>;
 
     /// Opens an episode log at `dir` for this game's episodes.
     fn open_log(
@@ -193,11 +227,6 @@ pub trait Arena: Sync {
         description: String,
         extra: serde_json::Map<String, serde_json::Value>,
     ) -> anyhow::Result<ludus_episodes::DatasetWriter>;
-
-    /// Whether games of this arena produce episodes to log.
-    fn logs_episodes(&self) -> bool {
-        true
-    }
 }
 
 /// A registered board game with its openings.
@@ -219,7 +248,13 @@ impl<G: ludus_registry::RegisteredGame> Arena for BoardArena<G> {
         crate::build_agent(&self.game, spec, 0)
     }
 
-    fn play(&self, seats: [&mut Self::Player; 2], pair: u64, seed: u64) -> anyhow::Result<Played> {
+    fn play(
+        &self,
+        seats: [&mut Self::Player; 2],
+        pair: u64,
+        seed: u64,
+        _record: bool,
+    ) -> anyhow::Result<Played> {
         let opening = self.openings.opening(&self.game, self.opening_seed, pair);
         let [a, b] = seats;
         let mut seats: [&mut dyn Agent<G>; 2] = [&mut **a, &mut **b];

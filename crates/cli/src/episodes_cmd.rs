@@ -102,6 +102,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             top,
         } => {
             let ds = open(&dataset)?;
+            if ds.info().ticks.is_some() {
+                bail!(
+                    "{} holds RTS games: replay one with `ludus rts replay {} --episode {episode} \
+                     --watch` (or --html FILE)",
+                    dataset.display(),
+                    dataset.display()
+                );
+            }
             let spec = ds.info().game.clone();
             game_from_spec(&spec)
                 .with_context(|| format!("the dataset's game `{spec}`"))?
@@ -475,6 +483,23 @@ fn export(
     for s in ds.summaries() {
         let s = s?;
         if !filters.iter().all(|f| f.matches(&s)) {
+            continue;
+        }
+        if ds.info().ticks.is_some() {
+            let e = ds.tick_episode(s.index)?;
+            let mut object = json!({
+                "episode": s.index, "players": e.players, "result": s.result,
+                "winner": e.winner(), "returns": e.returns, "termination": e.termination.as_str(),
+                "seed": e.seed, "ticks": e.ticks(), "orders": e.orders, "attributes": e.extra,
+            });
+            if observations {
+                object["observations"] = json!(e.observations);
+                object["actions"] = json!(e.actions);
+                object["tick_layout"] = json!(ds.info().ticks);
+            }
+            serde_json::to_writer(&mut sink, &object)?;
+            sink.write_all(b"\n")?;
+            written += 1;
             continue;
         }
         let e = ds.episode(s.index)?;

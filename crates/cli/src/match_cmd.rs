@@ -25,7 +25,7 @@ use ludus_ratings::{Decision, Results, Sprt, SprtStatus};
 use ludus_registry::{game_from_spec, GameVisitor, RegisteredGame};
 use serde_json::json;
 
-use crate::arena::{game_score, Arena, BoardArena, Openings};
+use crate::arena::{game_score, Arena, BoardArena, Openings, Record};
 
 /// Play a match between two agents in game pairs: both games of a pair start from the same
 /// opening with the seats swapped (A moves first in games 1, 3, 5, …). Games run on several
@@ -173,13 +173,7 @@ fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} games  {msg}  [{elapsed} < {eta}]")
             .expect("valid template"),
     );
-    if !arena.logs_episodes() && args.log.is_some() {
-        bail!(
-            "{} games are not logged to episode datasets yet; drop --log",
-            arena.name()
-        );
-    }
-    let log = if args.no_log || !arena.logs_episodes() {
+    let log = if args.no_log {
         None
     } else {
         let dir = args
@@ -218,10 +212,10 @@ fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
                     if i >= games {
                         break;
                     }
-                    let played = play_one(&arena, &mut a, &mut b, args.seed, i);
+                    let played = play_one(&arena, &mut a, &mut b, args.seed, i, log.is_some());
                     let logged = played.and_then(|(outcome, episode)| {
                         if let (Some(writer), Some(episode)) = (&log, episode) {
-                            writer.write(episode).context("episode log")?;
+                            episode.write_to(writer)?;
                         }
                         Ok(outcome)
                     });
@@ -330,6 +324,23 @@ fn default_log_dir(root: &Path, game: &str, args: &Args) -> PathBuf {
         .expect("some number is free")
 }
 
+/// The dataset id a log folder gives: its name, with `-v0` added unless it ends in `-vN`
+/// already (Minari wants `NAME-vN`).
+pub fn dataset_id_for(dir: &Path) -> String {
+    let folder = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if folder
+        .rsplit_once("-v")
+        .is_some_and(|(_, v)| v.parse::<u32>().is_ok())
+    {
+        folder
+    } else {
+        format!("{folder}-v0")
+    }
+}
+
 /// Opens the dataset at `dir` for games of `game` (named by `spec`), with `description`.
 pub fn open_episode_log<G: RegisteredGame>(
     game: &G,
@@ -338,27 +349,15 @@ pub fn open_episode_log<G: RegisteredGame>(
     description: String,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<DatasetWriter> {
-    let folder = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    // The folder names the dataset; Minari wants `NAME-vN`.
-    let dataset_id = if folder
-        .rsplit_once("-v")
-        .is_some_and(|(_, v)| v.parse::<u32>().is_ok())
-    {
-        folder
-    } else {
-        format!("{folder}-v0")
-    };
     let info = DatasetInfo {
-        dataset_id,
+        dataset_id: dataset_id_for(dir),
         game: spec.to_string(),
         observation_shape: game.observation_shape(),
         num_actions: game.num_actions(),
         num_players: game.num_players(),
         description,
         extra,
+        ticks: None,
     };
     DatasetWriter::create(dir, info, WriterOptions::default())
         .with_context(|| format!("episode log {}", dir.display()))
@@ -386,14 +385,15 @@ fn play_one<A: Arena>(
     b: &mut A::Player,
     seed: u64,
     i: usize,
-) -> anyhow::Result<(Outcome, Option<ludus_episodes::Episode>)> {
+    record: bool,
+) -> anyhow::Result<(Outcome, Option<Record>)> {
     let a_first = i.is_multiple_of(2);
     let seats = if a_first { [a, b] } else { [b, a] };
     let mut played = arena
-        .play(seats, (i / 2) as u64, derive_seed(seed, i as u64))
+        .play(seats, (i / 2) as u64, derive_seed(seed, i as u64), record)
         .with_context(|| format!("game {}", i + 1))?;
     if let Some(episode) = &mut played.episode {
-        episode.extra.insert("game_index".into(), json!(i));
+        episode.extra_mut().insert("game_index".into(), json!(i));
     }
     let a_seat = if a_first { 0 } else { 1 };
     let outcome = Outcome {

@@ -13,7 +13,15 @@ use clap::{Parser, Subcommand};
 use ludus_core::derive_seed;
 use ludus_rts::socket::serve_session;
 
-use crate::arena::{Arena, Played};
+use crate::arena::{Arena, Played, Record};
+use ludus_episodes::{
+    DatasetInfo, DatasetWriter, Termination, TickEpisode, TickLayout, WriterOptions,
+};
+use ludus_rts::socket::{orders_to_json, state_to_json};
+use ludus_rts::views::{
+    gym_actions, gym_observation, GYM_ACTION_HIGH, GYM_ACTION_LEN, GYM_PLANES, GYM_PO_PLANES,
+};
+use ludus_rts::{apply, decide};
 use ludus_rts::{
     parse_bot, step, GameState, IssueReport, Map, RtsAgent, RunOptions, UnitTypeTable,
 };
@@ -33,6 +41,33 @@ enum RtsCommand {
     /// Be the server side of microRTS's SocketAI (JSON): microRTS connects, sends states, and
     /// this agent answers with orders for its idle units
     Serve(ServeArgs),
+    /// Replay a logged game (from `ludus match --game rts … --log DIR`) in the terminal, or
+    /// export it as SVG frames or one HTML page; checks that the replay ends as the log says
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ReplayArgs {
+    /// The episode dataset's directory
+    dataset: std::path::PathBuf,
+    /// Which game (0-based)
+    #[arg(long, default_value_t = 0)]
+    episode: u64,
+    /// Draw the map in the terminal every cycle
+    #[arg(long)]
+    watch: bool,
+    /// Pause between drawn cycles, in milliseconds
+    #[arg(long, default_value_t = 50)]
+    delay_ms: u64,
+    /// Write the game as one HTML page (SVG frames and a slider)
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
+    /// Write SVG frames (frame-CYCLE.svg) into this directory
+    #[arg(long, value_name = "DIR")]
+    svg: Option<std::path::PathBuf>,
+    /// Keep every this many cycles in the exported frames (default: about 1,000 frames in all)
+    #[arg(long)]
+    every: Option<usize>,
 }
 
 /// Where the game is played and under which rules.
@@ -101,6 +136,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         RtsCommand::Play(a) => play(a),
         RtsCommand::Serve(a) => serve(a),
+        RtsCommand::Replay(a) => replay(a),
     }
 }
 
@@ -384,37 +420,328 @@ impl Arena for RtsArena {
         bot(spec, 0)
     }
 
-    fn play(&self, seats: [&mut Self::Player; 2], _pair: u64, seed: u64) -> Result<Played> {
+    fn play(
+        &self,
+        seats: [&mut Self::Player; 2],
+        _pair: u64,
+        seed: u64,
+        record: bool,
+    ) -> Result<Played> {
         let [a, b] = seats;
         for (k, agent) in [&mut *a, &mut *b].into_iter().enumerate() {
             agent.reset();
             agent.reseed(derive_seed(seed, k as u64));
         }
-        let state = self.map.start(self.utt.clone(), seed)?;
-        let outcome = ludus_rts::play(state, &mut [&mut **a, &mut **b], &self.options, |_| {})?;
-        let returns = match outcome.winner {
+        let names = [a.name(), b.name()];
+        let mut seats: [&mut dyn RtsAgent; 2] = [&mut **a, &mut **b];
+        let mut state = self.map.start(self.utt.clone(), seed)?;
+        let initial = state_to_json(&state);
+        let partial = self.options.partial_observability;
+        let observe = |state: &GameState, p: usize| -> Vec<i8> {
+            gym_observation(state, p, partial)
+                .into_iter()
+                .map(|v| v as i8)
+                .collect()
+        };
+        let mut observations = [Vec::new(), Vec::new()];
+        let mut actions = [Vec::new(), Vec::new()];
+        let mut orders = [Vec::new(), Vec::new()];
+        let mut reports = [IssueReport::default(); 2];
+        let mut over = state.is_over();
+        while !over && state.time() < self.options.max_cycles {
+            let decided = decide(&state, &mut seats, &self.options);
+            if record {
+                for p in 0..2 {
+                    observations[p].extend(observe(&state, p));
+                    actions[p].extend(gym_actions(&state, &decided[p]));
+                    orders[p].push(orders_to_json(&decided[p], &self.utt));
+                }
+            }
+            over = apply(&mut state, &decided, &mut reports)?;
+        }
+        let returns = match state.winner() {
             Some(0) => vec![1.0, -1.0],
             Some(_) => vec![-1.0, 1.0],
             None => vec![0.0, 0.0],
         };
+        let episode = record.then(|| {
+            for (p, o) in observations.iter_mut().enumerate() {
+                o.extend(observe(&state, p));
+            }
+            let extra = serde_json::Map::from_iter([
+                ("map".to_string(), serde_json::json!(self.map.name)),
+                ("utt".to_string(), serde_json::json!(self.utt.to_json())),
+                ("initial_state".to_string(), serde_json::json!(initial)),
+                (
+                    "max_cycles".to_string(),
+                    serde_json::json!(self.options.max_cycles),
+                ),
+                (
+                    "partial_observability".to_string(),
+                    serde_json::json!(partial),
+                ),
+                ("cycles".to_string(), serde_json::json!(state.time())),
+            ]);
+            Record::Ticks(TickEpisode {
+                observations: observations.into(),
+                actions: actions.into(),
+                orders: orders.into(),
+                returns: returns.clone(),
+                termination: if over {
+                    Termination::Natural
+                } else {
+                    Termination::MoveLimit
+                },
+                players: names.to_vec(),
+                seed: Some(seed),
+                extra,
+            })
+        });
         Ok(Played {
             returns,
-            plies: outcome.cycles as usize,
-            episode: None,
+            plies: state.time() as usize,
+            episode,
         })
     }
 
     fn open_log(
         &self,
-        _spec: &str,
-        _dir: &std::path::Path,
-        _description: String,
-        _extra: serde_json::Map<String, serde_json::Value>,
+        spec: &str,
+        dir: &std::path::Path,
+        description: String,
+        extra: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ludus_episodes::DatasetWriter> {
-        bail!("RTS games are not logged to episode datasets yet")
+        let (w, h) = (self.map.width as usize, self.map.height as usize);
+        let planes = GYM_PLANES
+            + if self.options.partial_observability {
+                GYM_PO_PLANES
+            } else {
+                0
+            };
+        let info = DatasetInfo {
+            dataset_id: crate::match_cmd::dataset_id_for(dir),
+            game: spec.to_string(),
+            observation_shape: [h, w, planes],
+            num_actions: h * w * GYM_ACTION_LEN,
+            num_players: 2,
+            description,
+            extra,
+            ticks: Some(TickLayout {
+                observation_shape: vec![h, w, planes],
+                action_shape: vec![h * w, GYM_ACTION_LEN],
+                action_high: GYM_ACTION_HIGH,
+            }),
+        };
+        DatasetWriter::create(dir, info, WriterOptions::default())
+            .with_context(|| format!("episode log {}", dir.display()))
     }
+}
 
-    fn logs_episodes(&self) -> bool {
-        false
+fn replay(args: ReplayArgs) -> Result<()> {
+    let dataset = ludus_episodes::Dataset::open(&args.dataset)?;
+    if dataset.info().ticks.is_none() {
+        bail!(
+            "{} holds turn-based games; replay them with `ludus episodes show`",
+            args.dataset.display()
+        );
     }
+    let episode = dataset.tick_episode(args.episode)?;
+    let text = |key: &str| -> Result<String> {
+        episode
+            .extra
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .with_context(|| {
+                format!(
+                    "episode {} has no `{key}` attribute to replay from",
+                    args.episode
+                )
+            })
+    };
+    let utt = Arc::new(UnitTypeTable::from_json(&text("utt")?)?);
+    let mut state = ludus_rts::socket::state_from_json(&text("initial_state")?, &utt)?;
+    state.set_seed(episode.seed.unwrap_or(0));
+    let ticks = episode.ticks();
+    let every = args.every.unwrap_or((ticks / 1000).max(1)).max(1);
+    let mut frames: Vec<(i32, String)> = Vec::new();
+    let mut reports = [IssueReport::default(); 2];
+    let names = [episode.players[0].clone(), episode.players[1].clone()];
+    for t in 0..=ticks {
+        if args.watch {
+            draw(&state, &names)?;
+            std::thread::sleep(Duration::from_millis(args.delay_ms));
+        }
+        if (args.html.is_some() || args.svg.is_some()) && (t % every == 0 || t == ticks) {
+            frames.push((state.time(), svg_frame(&state, &names)));
+        }
+        if t == ticks {
+            break;
+        }
+        let mut orders = [Vec::new(), Vec::new()];
+        for (p, o) in orders.iter_mut().enumerate() {
+            *o = ludus_rts::socket::orders_from_json(&episode.orders[p][t], &utt)
+                .with_context(|| format!("orders of player {p} at tick {t}"))?;
+        }
+        apply(&mut state, &orders, &mut reports)?;
+    }
+    if let Some(dir) = &args.svg {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for (cycle, svg) in &frames {
+            let path = dir.join(format!("frame-{cycle:05}.svg"));
+            std::fs::write(&path, svg)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        println!("{} SVG frames in {}", frames.len(), dir.display());
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html_page(&names, &frames))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{} frames in {}", frames.len(), path.display());
+    }
+    let logged = episode.winner();
+    let replayed = if state.is_over() {
+        state.winner()
+    } else {
+        None
+    };
+    if replayed != logged {
+        bail!(
+            "the replay diverged from the log: it ends at cycle {} with winner {replayed:?}, the log \
+             says {logged:?} (was the game logged by another engine version?)",
+            state.time()
+        );
+    }
+    println!(
+        "replayed episode {} ({} vs {}): {} at cycle {}, as logged",
+        args.episode,
+        names[0],
+        names[1],
+        match replayed {
+            Some(p) => format!("{} (player {p}) wins", names[p]),
+            None => "draw".into(),
+        },
+        state.time()
+    );
+    Ok(())
+}
+
+/// One frame as SVG: the grid, walls, resources with their amounts, and units (squares for
+/// buildings, circles for the rest) in blue for player 0 and red for player 1, with hit points.
+pub fn svg_frame(state: &GameState, names: &[String; 2]) -> String {
+    const CELL: i32 = 24;
+    let (w, h) = (state.width() * CELL, state.height() * CELL);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" \
+         font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#f4f1e8\"/>\n",
+        h + 36
+    );
+    for y in 0..state.height() {
+        for x in 0..state.width() {
+            if state.is_wall(x, y) {
+                svg += &format!(
+                    "<rect x=\"{}\" y=\"{}\" width=\"{CELL}\" height=\"{CELL}\" fill=\"#555\"/>\n",
+                    x * CELL,
+                    y * CELL
+                );
+            }
+        }
+    }
+    for i in 0..=state.width() {
+        svg += &format!(
+            "<line x1=\"{0}\" y1=\"0\" x2=\"{0}\" y2=\"{h}\" stroke=\"#ddd\"/>\n",
+            i * CELL
+        );
+    }
+    for j in 0..=state.height() {
+        svg += &format!(
+            "<line x1=\"0\" y1=\"{0}\" x2=\"{w}\" y2=\"{0}\" stroke=\"#ddd\"/>\n",
+            j * CELL
+        );
+    }
+    for u in state.units() {
+        let ty = state.utt().get(u.kind);
+        let (cx, cy) = (u.x * CELL + CELL / 2, u.y * CELL + CELL / 2);
+        let color = match u.player {
+            0 => "#2b6cb0",
+            1 => "#c53030",
+            _ => "#2f855a",
+        };
+        let label = match ty.name.as_str() {
+            "Resource" => u.resources.to_string(),
+            "Barracks" => "K".into(),
+            "Ranged" => "A".into(),
+            other => other.chars().next().unwrap_or('?').to_string(),
+        };
+        if ty.is_resource || !ty.can_move {
+            svg += &format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{color}\" rx=\"3\"/>\n",
+                u.x * CELL + 2,
+                u.y * CELL + 2,
+                CELL - 4,
+                CELL - 4
+            );
+        } else {
+            svg += &format!(
+                "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"{}\" fill=\"{color}\"/>\n",
+                CELL / 2 - 3
+            );
+        }
+        svg += &format!(
+            "<text x=\"{cx}\" y=\"{}\" fill=\"white\" text-anchor=\"middle\">{label}</text>\n",
+            cy + 4
+        );
+        if u.player >= 0 && ty.hp > 1 {
+            let width = (CELL - 4) * u.hp.max(0) / ty.hp;
+            svg += &format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{width}\" height=\"2\" fill=\"#38a169\"/>\n",
+                u.x * CELL + 2,
+                u.y * CELL + CELL - 3
+            );
+        }
+    }
+    let r = state.resources();
+    svg += &format!(
+        "<text x=\"4\" y=\"{}\">cycle {}</text>\n<text x=\"4\" y=\"{}\" fill=\"#2b6cb0\">{}: {} resources</text>\n\
+         <text x=\"{}\" y=\"{}\" fill=\"#c53030\" text-anchor=\"end\">{}: {} resources</text>\n</svg>\n",
+        h + 14,
+        state.time(),
+        h + 30,
+        xml_escape(&names[0]),
+        r[0],
+        w - 4,
+        h + 30,
+        xml_escape(&names[1]),
+        r[1]
+    );
+    svg
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// One self-contained page: the frames and a slider (with play/pause) to step through them.
+fn html_page(names: &[String; 2], frames: &[(i32, String)]) -> String {
+    let list: Vec<&str> = frames.iter().map(|(_, s)| s.as_str()).collect();
+    let data = serde_json::to_string(&list).expect("strings serialise");
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{} vs {}</title></head>\n\
+         <body style=\"font-family:sans-serif\">\n<div id=\"frame\"></div>\n\
+         <input id=\"slider\" type=\"range\" min=\"0\" max=\"{}\" value=\"0\" style=\"width:480px\">\n\
+         <button id=\"play\">play</button>\n<script>\nconst frames = {data};\n\
+         const view = document.getElementById('frame'), slider = document.getElementById('slider');\n\
+         function show(i) {{ view.innerHTML = frames[i]; slider.value = i; }}\n\
+         slider.oninput = () => show(+slider.value);\nlet timer = null;\n\
+         document.getElementById('play').onclick = () => {{\n\
+           if (timer) {{ clearInterval(timer); timer = null; return; }}\n\
+           timer = setInterval(() => {{ const i = +slider.value + 1;\n\
+             if (i >= frames.length) {{ clearInterval(timer); timer = null; }} else show(i); }}, 60);\n}};\n\
+         show(0);\n</script></body></html>\n",
+        xml_escape(&names[0]),
+        xml_escape(&names[1]),
+        frames.len().saturating_sub(1)
+    )
 }

@@ -183,7 +183,7 @@ fn run_tournament<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
         .map(|t| t as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len().max(1));
-    let log = if args.no_log || jobs.is_empty() || !arena.logs_episodes() {
+    let log = if args.no_log || jobs.is_empty() {
         None
     } else {
         Some(arena.open_log(
@@ -241,7 +241,7 @@ fn run_tournament<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
                             } else {
                                 [&mut aj, &mut ai]
                             };
-                            arena.play(seats, g / 2, seed)
+                            arena.play(seats, g / 2, seed, log.is_some())
                         };
                         built.insert(i, ai);
                         built.insert(j, aj);
@@ -259,9 +259,9 @@ fn run_tournament<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
                             plies: played.plies,
                         };
                         if let (Some(writer), Some(mut episode)) = (&log, played.episode) {
-                            episode.extra.insert("encounter".into(), json!(e));
-                            episode.extra.insert("game_index".into(), json!(g));
-                            writer.write(episode).context("episode log")?;
+                            episode.extra_mut().insert("encounter".into(), json!(e));
+                            episode.extra_mut().insert("game_index".into(), json!(g));
+                            episode.write_to(writer)?;
                         }
                         let mut f = file.lock().expect("file lock");
                         writeln!(f, "{}", serde_json::to_string(&line)?)

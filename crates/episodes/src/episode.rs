@@ -256,3 +256,44 @@ fn copy_dense<T: Copy>(to: &mut [T], from: &[T]) {
     let n = to.len().min(from.len());
     to[..n].copy_from_slice(&from[..n]);
 }
+
+/// A game of simultaneous moves (the RTS), one step per tick, every player's view and action
+/// kept apart (the `observations/p0`, `actions/p0`, … groups of the episode format's RTS
+/// layout). `T` is the number of ticks and `P` the number of players.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TickEpisode {
+    /// Per player: its observation before each tick and at the end, `(T + 1) ×` the dataset's
+    /// tick observation shape, as 0/1 planes.
+    pub observations: Vec<Vec<i8>>,
+    /// Per player: its action at each tick, `T ×` the dataset's tick action shape.
+    pub actions: Vec<Vec<i32>>,
+    /// Per player: its orders at each tick exactly as issued (text, e.g. JSON), `T`, so that a
+    /// game can be replayed from its initial state.
+    pub orders: Vec<Vec<String>>,
+    /// Each player's final return, `P`.
+    pub returns: Vec<f32>,
+    /// How it ended (a cycle limit is [`Termination::MoveLimit`]).
+    pub termination: Termination,
+    /// The agent in each seat, `P`.
+    pub players: Vec<String>,
+    /// The seed that fixed the game's random choices.
+    pub seed: Option<u64>,
+    /// Further attributes (the map, the initial state, the unit table, …).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TickEpisode {
+    /// Ticks played (`T`).
+    pub fn ticks(&self) -> usize {
+        self.orders.first().map_or(0, Vec::len)
+    }
+
+    /// The winning seat, `None` for a draw.
+    pub fn winner(&self) -> Option<usize> {
+        let best = self.returns.iter().copied().fold(f32::MIN, f32::max);
+        let top: Vec<usize> = (0..self.returns.len())
+            .filter(|&p| self.returns[p] == best)
+            .collect();
+        (top.len() == 1 && best > 0.0).then(|| top[0])
+    }
+}

@@ -13,7 +13,7 @@ use hdf5::{Dataset, File, Group, H5Type};
 use ndarray::{ArrayView, IxDyn};
 use serde_json::Value;
 
-use crate::{Episode, EpisodeError, SearchLog, Termination};
+use crate::{Episode, EpisodeError, SearchLog, Termination, TickEpisode, TickLayout};
 
 /// Creates a file with HDF5 1.10's object format (compact headers, single-chunk index):
 /// about a sixth of the metadata per episode of the 1.8 default, and every h5py reads it.
@@ -143,36 +143,60 @@ pub(crate) fn write_episode(
         put(&m, "num_sims", &s.simulations, &[rows], level)?;
     }
 
-    attr_i64(&g, "id", id as i64)?;
-    attr_i64(&g, "total_steps", t as i64)?;
-    if let Some(seed) = episode.seed {
-        // HDF5 has no unsigned attribute Minari casts back losslessly; the bits are kept.
-        attr_i64(&g, "seed", seed as i64)?;
-    }
-    attr_i64(&g, "num_players", p as i64)?;
-    attr_i64(
+    write_attributes(
         &g,
-        "first_player",
-        episode.to_play.first().copied().unwrap_or(0),
-    )?;
-    let winner = match (episode.winner(), episode.termination) {
+        &Attributes {
+            id,
+            steps: t,
+            seed: episode.seed,
+            first_player: episode.to_play.first().copied().unwrap_or(0),
+            winner: episode.winner(),
+            termination: episode.termination,
+            returns: &episode.returns,
+            result: episode.result(),
+            players: &episode.players,
+            extra: &episode.extra,
+        },
+    )
+}
+
+/// The attributes of an episode group, shared by both kinds of episode.
+struct Attributes<'a> {
+    id: u64,
+    steps: usize,
+    seed: Option<u64>,
+    first_player: i64,
+    winner: Option<usize>,
+    termination: Termination,
+    returns: &'a [f32],
+    result: String,
+    players: &'a [String],
+    extra: &'a serde_json::Map<String, Value>,
+}
+
+fn write_attributes(g: &Group, a: &Attributes) -> hdf5::Result<()> {
+    attr_i64(g, "id", a.id as i64)?;
+    attr_i64(g, "total_steps", a.steps as i64)?;
+    if let Some(seed) = a.seed {
+        // HDF5 has no unsigned attribute Minari casts back losslessly; the bits are kept.
+        attr_i64(g, "seed", seed as i64)?;
+    }
+    attr_i64(g, "num_players", a.returns.len() as i64)?;
+    attr_i64(g, "first_player", a.first_player)?;
+    let winner = match (a.winner, a.termination) {
         (Some(w), _) => w as i64,
         (None, Termination::Natural) => -1,
         (None, _) => -2,
     };
-    attr_i64(&g, "winner", winner)?;
-    let returns: Vec<f64> = episode.returns.iter().map(|&r| f64::from(r)).collect();
+    attr_i64(g, "winner", winner)?;
+    let returns: Vec<f64> = a.returns.iter().map(|&r| f64::from(r)).collect();
     g.new_attr_builder()
         .with_data(&returns[..])
         .create("returns")?;
-    attr_str(&g, "result", &episode.result())?;
-    attr_str(&g, "termination", episode.termination.as_str())?;
-    attr_str(
-        &g,
-        "generator",
-        concat!("ludus ", env!("CARGO_PKG_VERSION")),
-    )?;
-    let players = episode
+    attr_str(g, "result", &a.result)?;
+    attr_str(g, "termination", a.termination.as_str())?;
+    attr_str(g, "generator", concat!("ludus ", env!("CARGO_PKG_VERSION")))?;
+    let players = a
         .players
         .iter()
         .map(|s| vlen(s))
@@ -180,19 +204,117 @@ pub(crate) fn write_episode(
     g.new_attr_builder()
         .with_data(&players[..])
         .create("player_ids")?;
-    for (key, value) in &episode.extra {
+    for (key, value) in a.extra {
         match value {
-            Value::Number(n) if n.is_i64() => attr_i64(&g, key, n.as_i64().unwrap_or(0))?,
+            Value::Number(n) if n.is_i64() => attr_i64(g, key, n.as_i64().unwrap_or(0))?,
             Value::Number(n) => g
                 .new_attr::<f64>()
                 .create(key.as_str())?
                 .write_scalar(&n.as_f64().unwrap_or(f64::NAN))?,
-            Value::String(s) => attr_str(&g, key, s)?,
-            Value::Bool(b) => attr_i64(&g, key, i64::from(*b))?,
-            other => attr_str(&g, key, &other.to_string())?,
+            Value::String(s) => attr_str(g, key, s)?,
+            Value::Bool(b) => attr_i64(g, key, i64::from(*b))?,
+            other => attr_str(g, key, &other.to_string())?,
         }
     }
     Ok(())
+}
+
+/// Writes a game of simultaneous moves as group `name`: `observations/pK`, `actions/pK`,
+/// `rewards` (seat 0's), `terminations`, `truncations`, `infos/rewards_all` and
+/// `infos/pK/orders` (the exact orders, for replay).
+pub(crate) fn write_tick_episode(
+    file: &File,
+    name: &str,
+    id: u64,
+    episode: &TickEpisode,
+    layout: &TickLayout,
+    level: u8,
+) -> hdf5::Result<()> {
+    let t = episode.ticks();
+    let p = episode.returns.len();
+    let g = file.create_group(name)?;
+    let observations = g.create_group("observations")?;
+    let actions = g.create_group("actions")?;
+    let infos = g.create_group("infos")?;
+    let mut obs_shape = vec![t + 1];
+    obs_shape.extend(&layout.observation_shape);
+    let mut act_shape = vec![t];
+    act_shape.extend(&layout.action_shape);
+    for k in 0..p {
+        let seat = format!("p{k}");
+        put(
+            &observations,
+            &seat,
+            &episode.observations[k],
+            &obs_shape,
+            level,
+        )?;
+        put(&actions, &seat, &episode.actions[k], &act_shape, level)?;
+        let own = infos.create_group(&seat)?;
+        put_strings(&own, "orders", &episode.orders[k])?;
+    }
+    // Rewards come at the end: the final tick's row holds the returns.
+    let mut rewards_all = vec![0f32; (t + 1) * p];
+    if t > 0 {
+        rewards_all[(t - 1) * p..t * p].copy_from_slice(&episode.returns);
+    }
+    let rewards: Vec<f32> = (0..t).map(|i| rewards_all[i * p]).collect();
+    put(&g, "rewards", &rewards, &[t], level)?;
+    let ended = |natural: bool| -> Vec<bool> {
+        (0..t)
+            .map(|i| i + 1 == t && (episode.termination == Termination::Natural) == natural)
+            .collect()
+    };
+    put(&g, "terminations", &ended(true), &[t], level)?;
+    put(&g, "truncations", &ended(false), &[t], level)?;
+    put(&infos, "rewards_all", &rewards_all, &[t + 1, p], level)?;
+    let result = match episode.winner() {
+        Some(0) => "1-0".to_string(),
+        Some(_) => "0-1".to_string(),
+        None => "1/2-1/2".to_string(),
+    };
+    write_attributes(
+        &g,
+        &Attributes {
+            id,
+            steps: t,
+            seed: episode.seed,
+            first_player: 0,
+            winner: episode.winner(),
+            termination: episode.termination,
+            returns: &episode.returns,
+            result,
+            players: &episode.players,
+            extra: &episode.extra,
+        },
+    )
+}
+
+/// Reads the group `episode_<index>` of a simultaneous-move dataset back.
+pub(crate) fn read_tick_episode(file: &File, index: u64) -> hdf5::Result<TickEpisode> {
+    let summary = read_summary(file, index)?;
+    let g = file.group(&format!("episode_{index}"))?;
+    let p = summary.players.len();
+    let mut observations = Vec::with_capacity(p);
+    let mut actions = Vec::with_capacity(p);
+    let mut orders = Vec::with_capacity(p);
+    for k in 0..p {
+        observations.push(g.dataset(&format!("observations/p{k}"))?.read_raw()?);
+        actions.push(g.dataset(&format!("actions/p{k}"))?.read_raw()?);
+        orders.push(read_strings(
+            &g.dataset(&format!("infos/p{k}/orders"))?.read_raw()?,
+        ));
+    }
+    Ok(TickEpisode {
+        observations,
+        actions,
+        orders,
+        returns: summary.returns,
+        termination: summary.termination,
+        players: summary.players,
+        seed: summary.seed,
+        extra: summary.extra,
+    })
 }
 
 /// The attributes every reader wants without loading the arrays.
@@ -262,7 +384,12 @@ pub(crate) fn read_summary(file: &File, index: u64) -> hdf5::Result<EpisodeSumma
     } else {
         None
     };
-    let mut moves = read_strings(&g.dataset("infos/move")?.read_raw()?);
+    // Simultaneous-move episodes have no move notation.
+    let mut moves = if g.link_exists("infos/move") {
+        read_strings(&g.dataset("infos/move")?.read_raw()?)
+    } else {
+        Vec::new()
+    };
     moves.truncate(plies);
     let mut extra = serde_json::Map::new();
     for name in g.attr_names()? {

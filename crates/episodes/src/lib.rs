@@ -38,10 +38,10 @@ mod reader;
 mod store;
 mod writer;
 
-pub use episode::{Episode, EpisodeRecorder, SearchLog, Termination};
+pub use episode::{Episode, EpisodeRecorder, SearchLog, Termination, TickEpisode};
 pub use error::EpisodeError;
 pub use h5::EpisodeSummary;
-pub use metadata::{DatasetInfo, MINARI_VERSION, SCHEMA};
+pub use metadata::{DatasetInfo, TickLayout, MINARI_VERSION, SCHEMA};
 pub use reader::{find_datasets, Dataset, Filter};
 pub use store::Totals;
 pub use writer::{DatasetWriter, WriterOptions};

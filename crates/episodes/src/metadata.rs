@@ -31,6 +31,22 @@ pub struct DatasetInfo {
     /// Further keys written to `metadata.json` (the run's name, the producing command).
     #[serde(default)]
     pub extra: serde_json::Map<String, Value>,
+    /// For games of simultaneous moves (the RTS): the per-player shapes of a tick's
+    /// observation and action. `None` for turn-based games, whose episodes are [`crate::Episode`]s;
+    /// `Some` datasets hold [`crate::TickEpisode`]s.
+    #[serde(default)]
+    pub ticks: Option<TickLayout>,
+}
+
+/// The shapes of one player's tick in a dataset of simultaneous-move games.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickLayout {
+    /// One observation, e.g. gym-µRTS's `[H, W, 29]` planes.
+    pub observation_shape: Vec<usize>,
+    /// One action, e.g. gym-µRTS's `[H·W, 7]`.
+    pub action_shape: Vec<usize>,
+    /// The largest value an action entry takes (the action Box's high bound).
+    pub action_high: i32,
 }
 
 impl DatasetInfo {
@@ -64,6 +80,10 @@ impl DatasetInfo {
     /// The observation space as Gymnasium's JSON: a Dict of the planes, the legal-action mask
     /// and the player to move (PettingZoo's classic-game convention).
     pub fn observation_space(&self) -> Value {
+        if let Some(t) = &self.ticks {
+            let one = boxed("int8", &t.observation_shape, 0, 1);
+            return per_player(self.num_players, one);
+        }
         let [c, h, w] = self.observation_shape;
         // Observations are floats of no fixed range; Minari rejects `null` bounds and
         // serde_json cannot write infinities, so the float32 extremes stand in.
@@ -86,6 +106,10 @@ impl DatasetInfo {
 
     /// The action space as Gymnasium's JSON.
     pub fn action_space(&self) -> Value {
+        if let Some(t) = &self.ticks {
+            let one = boxed("int32", &t.action_shape, 0, i64::from(t.action_high));
+            return per_player(self.num_players, one);
+        }
         json!({"type": "Discrete", "dtype": "int64", "start": 0, "n": self.num_actions})
     }
 
@@ -112,7 +136,17 @@ impl DatasetInfo {
         set("algorithm_name", json!("ludus"));
         set("description", json!(self.description));
         set("schema", json!(SCHEMA));
-        set("reward_perspective", json!("mover"));
+        match &self.ticks {
+            None => set("reward_perspective", json!("mover")),
+            Some(t) => {
+                set("reward_perspective", json!("seat"));
+                set("reward_seat", json!(0));
+                set("step", json!("tick"));
+                set("tick_observation_shape", json!(t.observation_shape));
+                set("tick_action_shape", json!(t.action_shape));
+                set("tick_action_high", json!(t.action_high));
+            }
+        }
         set("game", json!(self.game));
         set("observation_shape", json!(self.observation_shape));
         set("num_actions", json!(self.num_actions));
@@ -171,7 +205,32 @@ impl DatasetInfo {
             "num_actions",
             "num_players",
             "generator",
+            "reward_seat",
+            "step",
+            "tick_observation_shape",
+            "tick_action_shape",
+            "tick_action_high",
         ];
+        let ticks = match value.get("step").and_then(Value::as_str) {
+            Some("tick") => {
+                let shape = |k: &str| -> Result<Vec<usize>, EpisodeError> {
+                    value
+                        .get(k)
+                        .and_then(|v| serde_json::from_value(v.clone()).ok())
+                        .ok_or_else(|| missing(k))
+                };
+                Some(TickLayout {
+                    observation_shape: shape("tick_observation_shape")?,
+                    action_shape: shape("tick_action_shape")?,
+                    action_high: value
+                        .get("tick_action_high")
+                        .and_then(Value::as_i64)
+                        .ok_or_else(|| missing("tick_action_high"))?
+                        as i32,
+                })
+            }
+            _ => None,
+        };
         let extra = value
             .as_object()
             .map(|o| {
@@ -189,9 +248,30 @@ impl DatasetInfo {
             num_players: number("num_players")? as usize,
             description: text("description").unwrap_or_default(),
             extra,
+            ticks,
         };
         Ok((info, number("total_episodes")?, number("total_steps")?))
     }
+}
+
+/// A Gymnasium Box of `dtype` with the same bounds in every cell (written out in full, as
+/// Gymnasium's JSON wants).
+fn boxed(dtype: &str, shape: &[usize], low: i64, high: i64) -> Value {
+    fn filled(shape: &[usize], v: i64) -> Value {
+        match shape.split_first() {
+            None => json!(v),
+            Some((&n, rest)) => Value::Array((0..n).map(|_| filled(rest, v)).collect()),
+        }
+    }
+    json!({"type": "Box", "dtype": dtype, "shape": shape, "low": filled(shape, low), "high": filled(shape, high)})
+}
+
+/// A Dict space with one subspace per player, `p0`, `p1`, ….
+fn per_player(players: usize, one: Value) -> Value {
+    let subspaces: serde_json::Map<String, Value> = (0..players)
+        .map(|p| (format!("p{p}"), one.clone()))
+        .collect();
+    json!({"type": "Dict", "subspaces": subspaces})
 }
 
 #[cfg(test)]
@@ -207,6 +287,7 @@ mod tests {
             num_players: 2,
             description: "test".into(),
             extra: serde_json::Map::from_iter([("run".to_string(), json!("r1"))]),
+            ticks: None,
         }
     }
 

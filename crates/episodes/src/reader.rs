@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::h5::{h5_error, read_episode, read_summary, EpisodeSummary};
+use crate::h5::{h5_error, read_episode, read_summary, read_tick_episode, EpisodeSummary};
 use crate::store::{io, Store};
-use crate::{DatasetInfo, Episode, EpisodeError};
+use crate::{DatasetInfo, Episode, EpisodeError, TickEpisode};
 
 /// A dataset opened for reading: what `metadata.json` publishes, nothing more (episodes being
 /// written are not seen until their shard is published).
@@ -93,7 +93,28 @@ impl Dataset {
     /// An index past the end, or an unreadable episode.
     pub fn episode(&self, index: u64) -> Result<Episode, EpisodeError> {
         self.check(index)?;
+        if self.info.ticks.is_some() {
+            return Err(EpisodeError::Invalid(format!(
+                "{} holds games of simultaneous moves; read them with tick_episode",
+                self.dir.display()
+            )));
+        }
         read_episode(&self.file, index).map_err(|e| self.error(index, e))
+    }
+
+    /// The whole of episode `index` of a simultaneous-move dataset (the RTS).
+    ///
+    /// # Errors
+    /// An index past the end, a turn-based dataset, or an unreadable episode.
+    pub fn tick_episode(&self, index: u64) -> Result<TickEpisode, EpisodeError> {
+        self.check(index)?;
+        if self.info.ticks.is_none() {
+            return Err(EpisodeError::Invalid(format!(
+                "{} holds turn-based episodes; read them with episode",
+                self.dir.display()
+            )));
+        }
+        read_tick_episode(&self.file, index).map_err(|e| self.error(index, e))
     }
 
     /// Every episode's summary, in order.

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::h5::{create_file, h5_error, write_episode};
+use crate::h5::{create_file, h5_error, write_episode, write_tick_episode};
 use crate::store::{Store, Totals};
-use crate::{DatasetInfo, Episode, EpisodeError};
+use crate::{DatasetInfo, Episode, EpisodeError, TickEpisode};
 
 /// When the writer closes a shard and publishes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,7 @@ impl Default for WriterOptions {
 
 enum Command {
     Episode(Box<Episode>),
+    Ticks(Box<TickEpisode>),
     Begin {
         name: String,
         reply: mpsc::Sender<Result<Totals, EpisodeError>>,
@@ -121,10 +122,24 @@ impl DatasetWriter {
     /// (a full disk, say), reported on the first call after it happened.
     pub fn write(&self, episode: Episode) -> Result<(), EpisodeError> {
         check_shapes(&self.info, &episode)?;
+        self.send(Command::Episode(Box::new(episode)))
+    }
+
+    /// Queues a finished game of simultaneous moves (for datasets with a
+    /// [`DatasetInfo::ticks`] layout).
+    ///
+    /// # Errors
+    /// As [`DatasetWriter::write`].
+    pub fn write_ticks(&self, episode: TickEpisode) -> Result<(), EpisodeError> {
+        check_tick_shapes(&self.info, &episode)?;
+        self.send(Command::Ticks(Box::new(episode)))
+    }
+
+    fn send(&self, command: Command) -> Result<(), EpisodeError> {
         let sent = self
             .sender
             .as_ref()
-            .is_some_and(|s| s.send(Command::Episode(Box::new(episode))).is_ok());
+            .is_some_and(|s| s.send(command).is_ok());
         if sent {
             Ok(())
         } else {
@@ -212,7 +227,43 @@ impl Drop for DatasetWriter {
     }
 }
 
+fn check_tick_shapes(info: &DatasetInfo, e: &TickEpisode) -> Result<(), EpisodeError> {
+    let Some(layout) = &info.ticks else {
+        return Err(EpisodeError::Invalid(format!(
+            "dataset `{}` holds turn-based episodes, not games of simultaneous moves",
+            info.dataset_id
+        )));
+    };
+    let t = e.ticks();
+    let p = info.num_players;
+    let obs: usize = layout.observation_shape.iter().product();
+    let act: usize = layout.action_shape.iter().product();
+    let ok = e.observations.len() == p
+        && e.actions.len() == p
+        && e.orders.len() == p
+        && e.returns.len() == p
+        && e.players.len() == p
+        && e.observations.iter().all(|o| o.len() == (t + 1) * obs)
+        && e.actions.iter().all(|a| a.len() == t * act)
+        && e.orders.iter().all(|o| o.len() == t);
+    if ok {
+        Ok(())
+    } else {
+        Err(EpisodeError::Invalid(format!(
+            "a game of {t} ticks does not fit dataset `{}` ({p} players, observations {:?}, \
+             actions {:?} per tick)",
+            info.dataset_id, layout.observation_shape, layout.action_shape
+        )))
+    }
+}
+
 fn check_shapes(info: &DatasetInfo, e: &Episode) -> Result<(), EpisodeError> {
+    if info.ticks.is_some() {
+        return Err(EpisodeError::Invalid(format!(
+            "dataset `{}` holds games of simultaneous moves: write them with write_ticks",
+            info.dataset_id
+        )));
+    }
     let rows = e.plies() + 1;
     let obs: usize = info.observation_shape.iter().product();
     let a = info.num_actions;
@@ -287,9 +338,9 @@ impl Worker {
                     Err(_) => break,
                 },
             };
-            match command {
-                Command::Episode(e) => {
-                    self.append(&e)?;
+            match &command {
+                Command::Episode(_) | Command::Ticks(_) => {
+                    self.append(&command)?;
                     if self.shard.as_ref().is_some_and(|s| {
                         !s.named && s.episodes as usize >= self.options.shard_episodes
                     }) {
@@ -297,7 +348,9 @@ impl Worker {
                     }
                 }
                 Command::Begin { name, reply } => {
-                    let result = self.close_and_publish().and_then(|_| self.open_named(name));
+                    let result = self
+                        .close_and_publish()
+                        .and_then(|_| self.open_named(name.clone()));
                     let failed = result.as_ref().err().map(ToString::to_string);
                     reply.send(result).ok();
                     if let Some(message) = failed {
@@ -345,24 +398,37 @@ impl Worker {
         Ok(self.totals)
     }
 
-    fn append(&mut self, episode: &Episode) -> Result<(), EpisodeError> {
+    fn append(&mut self, command: &Command) -> Result<(), EpisodeError> {
         if self.shard.is_none() {
             let name = self.fresh_name();
             self.open(name, false, self.totals.episodes)?;
         }
         let shard = self.shard.as_mut().expect("opened above");
         let k = shard.episodes;
-        write_episode(
-            &shard.file,
-            &format!("episode_{k}"),
+        let (name, id, level) = (
+            format!("episode_{k}"),
             shard.first_id + k,
-            episode,
-            self.info.observation_shape,
             self.options.compression,
-        )
+        );
+        let steps = match command {
+            Command::Episode(e) => write_episode(
+                &shard.file,
+                &name,
+                id,
+                e,
+                self.info.observation_shape,
+                level,
+            )
+            .map(|()| e.plies()),
+            Command::Ticks(e) => {
+                let layout = self.info.ticks.as_ref().expect("checked when queued");
+                write_tick_episode(&shard.file, &name, id, e, layout, level).map(|()| e.ticks())
+            }
+            _ => return Ok(()),
+        }
         .map_err(|e| h5_error(&shard.path, e))?;
         shard.episodes += 1;
-        shard.steps += episode.plies() as u64;
+        shard.steps += steps as u64;
         Ok(())
     }
 

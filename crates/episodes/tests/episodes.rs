@@ -259,3 +259,87 @@ fn move_limits_are_truncations() {
         "a cut-off game is scored as it stands"
     );
 }
+
+/// A made-up game of simultaneous moves: 2 players, `ticks` ticks, 2×3 observations of 2
+/// planes, actions of 4 numbers.
+fn tick_game(ticks: usize, winner: Option<usize>) -> ludus_episodes::TickEpisode {
+    let obs = |p: usize| (0..(ticks + 1) * 12).map(|i| ((i + p) % 2) as i8).collect();
+    let act = |p: usize| (0..ticks * 4).map(|i| ((i * (p + 1)) % 7) as i32).collect();
+    let returns = match winner {
+        Some(0) => vec![1.0, -1.0],
+        Some(_) => vec![-1.0, 1.0],
+        None => vec![0.0, 0.0],
+    };
+    ludus_episodes::TickEpisode {
+        observations: vec![obs(0), obs(1)],
+        actions: vec![act(0), act(1)],
+        orders: (0..2)
+            .map(|p| (0..ticks).map(|t| format!("[p{p} t{t}]")).collect())
+            .collect(),
+        returns,
+        termination: if winner.is_some() {
+            Termination::Natural
+        } else {
+            Termination::MoveLimit
+        },
+        players: vec!["a".into(), "b".into()],
+        seed: Some(9),
+        extra: serde_json::Map::from_iter([("map".to_string(), json!("gen:8x8"))]),
+    }
+}
+
+#[test]
+fn games_of_simultaneous_moves_round_trip_per_player() {
+    let dir = scratch("ticks");
+    let mut rts = info(&TicTacToe, "rts");
+    rts.ticks = Some(ludus_episodes::TickLayout {
+        observation_shape: vec![2, 3, 2],
+        action_shape: vec![4],
+        action_high: 6,
+    });
+    let writer = DatasetWriter::create(&dir, rts.clone(), WriterOptions::default()).unwrap();
+    let games = [tick_game(5, Some(1)), tick_game(3, None)];
+    for g in &games {
+        writer.write_ticks(g.clone()).unwrap();
+    }
+    // The wrong kind of episode, or one of the wrong shape, is refused with the reason.
+    let turn = play(&TicTacToe, &mut [random(&TicTacToe), random(&TicTacToe)], 1);
+    let e = writer.write(turn).unwrap_err().to_string();
+    assert!(e.contains("write_ticks"), "{e}");
+    let mut bad = tick_game(2, None);
+    bad.actions[1].pop();
+    let e = writer.write_ticks(bad).unwrap_err().to_string();
+    assert!(e.contains("does not fit"), "{e}");
+    writer.finish().unwrap();
+
+    let ds = Dataset::open(&dir).unwrap();
+    assert_eq!((ds.len(), ds.total_steps()), (2, 8));
+    assert_eq!(ds.info().ticks, rts.ticks);
+    for (i, g) in games.iter().enumerate() {
+        let back = ds.tick_episode(i as u64).unwrap();
+        assert_eq!(back.observations, g.observations);
+        assert_eq!(back.actions, g.actions);
+        assert_eq!(back.orders, g.orders);
+        assert_eq!(back.returns, g.returns);
+        assert_eq!(back.termination, g.termination);
+        assert_eq!(back.extra["map"], json!("gen:8x8"));
+        let s = ds.summary(i as u64).unwrap();
+        assert_eq!(s.winner, g.winner());
+        assert_eq!(s.plies, g.ticks());
+    }
+    let e = ds.episode(0).unwrap_err().to_string();
+    assert!(e.contains("tick_episode"), "{e}");
+    // A turn-based dataset refuses tick episodes.
+    let dir2 = scratch("turns-not-ticks");
+    let writer = DatasetWriter::create(
+        &dir2,
+        info(&TicTacToe, "tictactoe"),
+        WriterOptions::default(),
+    )
+    .unwrap();
+    let e = writer
+        .write_ticks(tick_game(1, None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("turn-based"), "{e}");
+}

@@ -27,6 +27,6 @@ pub use action::{ActionType, Direction, UnitAction, Usage};
 pub use bots::{parse_bot, Job, JobBoard, Passive, RandomBot, Rush, RushKind, BOT_NAMES};
 pub use error::RtsError;
 pub use map::{GeneratedMap, Map};
-pub use runner::{play, step, GameOutcome, RtsAgent, RunOptions};
+pub use runner::{apply, decide, play, step, GameOutcome, RtsAgent, RunOptions};
 pub use state::{Assignment, GameState, IssueReport, Reservations, Unit, Winner};
 pub use utt::{ids, ConflictPolicy, TypeId, UnitType, UnitTypeTable, UttVersion};

@@ -49,14 +49,13 @@ pub struct GameOutcome {
     pub reports: [IssueReport; 2],
 }
 
-/// One cycle: both agents decide on the same state, then the orders land. Returns whether the
-/// game is over (the cycle limit aside).
-pub fn step(
-    state: &mut GameState,
+/// Both agents' orders for the current state (each sees its own view under partial
+/// observability).
+pub fn decide(
+    state: &GameState,
     agents: &mut [&mut dyn RtsAgent; 2],
     options: &RunOptions,
-    reports: &mut [IssueReport; 2],
-) -> Result<bool, RtsError> {
+) -> [Vec<(u64, crate::UnitAction)>; 2] {
     let mut orders = [Vec::new(), Vec::new()];
     for (p, agent) in agents.iter_mut().enumerate() {
         orders[p] = if options.partial_observability {
@@ -65,6 +64,16 @@ pub fn step(
             agent.act(state, p)
         };
     }
+    orders
+}
+
+/// Issues both players' orders (player 0's first) and runs the cycle, adding what happened to
+/// the orders to `reports`. Returns whether the game is over (the cycle limit aside).
+pub fn apply(
+    state: &mut GameState,
+    orders: &[Vec<(u64, crate::UnitAction)>; 2],
+    reports: &mut [IssueReport; 2],
+) -> Result<bool, RtsError> {
     for (p, o) in orders.iter().enumerate() {
         let r = state.issue(p, o)?;
         let total = &mut reports[p];
@@ -74,6 +83,18 @@ pub fn step(
         total.overwritten += r.overwritten;
     }
     Ok(state.cycle())
+}
+
+/// One cycle: both agents decide on the same state, then the orders land. Returns whether the
+/// game is over (the cycle limit aside).
+pub fn step(
+    state: &mut GameState,
+    agents: &mut [&mut dyn RtsAgent; 2],
+    options: &RunOptions,
+    reports: &mut [IssueReport; 2],
+) -> Result<bool, RtsError> {
+    let orders = decide(state, agents, options);
+    apply(state, &orders, reports)
 }
 
 /// Plays a game to its end or the cycle limit, calling `observe` on every state before the

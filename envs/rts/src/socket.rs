@@ -112,6 +112,62 @@ pub fn state_from_json(text: &str, utt: &Arc<UnitTypeTable>) -> Result<GameState
     Ok(state)
 }
 
+/// A state in microRTS's JSON (what `getAction` carries), which [`state_from_json`] reads back.
+pub fn state_to_json(state: &GameState) -> String {
+    let utt = state.utt();
+    let terrain: String = state
+        .walls()
+        .iter()
+        .map(|&w| if w { '1' } else { '0' })
+        .collect();
+    let r = state.resources();
+    let units: Vec<Value> = state
+        .units()
+        .iter()
+        .map(|u| {
+            json!({"type": utt.get(u.kind).name, "ID": u.id, "player": u.player, "x": u.x,
+                   "y": u.y, "resources": u.resources, "hitpoints": u.hp})
+        })
+        .collect();
+    let actions: Vec<Value> = state
+        .assignments()
+        .iter()
+        .map(|a| json!({"ID": a.unit, "time": a.issued, "action": action_to_json(&a.action, utt)}))
+        .collect();
+    json!({
+        "time": state.time(),
+        "pgs": {
+            "width": state.width(), "height": state.height(), "terrain": terrain,
+            "players": [{"ID": 0, "resources": r[0]}, {"ID": 1, "resources": r[1]}],
+            "units": units,
+        },
+        "actions": actions,
+    })
+    .to_string()
+}
+
+/// Orders from one line of microRTS's JSON (`[{"unitID":…,"unitAction":{…}}, …]`).
+pub fn orders_from_json(
+    text: &str,
+    utt: &UnitTypeTable,
+) -> Result<Vec<(u64, UnitAction)>, RtsError> {
+    let bad = |p: String| RtsError::map("microRTS orders", p);
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let list = v.as_array().ok_or_else(|| bad("not a list".into()))?;
+    list.iter()
+        .map(|o| {
+            let id = o
+                .get("unitID")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad("an order without `unitID`".into()))?;
+            let action = o
+                .get("unitAction")
+                .ok_or_else(|| bad(format!("the order for unit {id} has no `unitAction`")))?;
+            Ok((id, action_from_json(action, utt)?))
+        })
+        .collect()
+}
+
 /// One microRTS `UnitAction` in JSON (`{"type":1,"parameter":2}`, `{"type":5,"x":3,"y":4}`, …).
 pub fn action_from_json(v: &Value, utt: &UnitTypeTable) -> Result<UnitAction, RtsError> {
     let bad = |p: String| RtsError::map("microRTS action", p);
@@ -307,6 +363,25 @@ mod tests {
             s.assignment(8).unwrap().action,
             UnitAction::Move(Direction::Down)
         );
+    }
+
+    #[test]
+    fn states_round_trip_through_json() {
+        let utt = Arc::new(UnitTypeTable::v2());
+        let s = state_from_json(STATE, &utt).unwrap();
+        let back = state_from_json(&state_to_json(&s), &utt).unwrap();
+        assert_eq!(back.units(), s.units());
+        assert_eq!(back.assignments(), s.assignments());
+        assert_eq!((back.time(), back.resources()), (s.time(), s.resources()));
+        let orders = vec![
+            (8, UnitAction::Move(Direction::Up)),
+            (6, UnitAction::Wait(10)),
+        ];
+        assert_eq!(
+            orders_from_json(&orders_to_json(&orders, &utt), &utt).unwrap(),
+            orders
+        );
+        assert!(orders_from_json("[{\"unitID\": 3}]", &utt).is_err());
     }
 
     #[test]

@@ -700,6 +700,11 @@ impl GameState {
         view
     }
 
+    /// Re-seeds the random damage and random conflict resolution (to replay a logged game).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
+    }
+
     /// Sets the clock (used when a state arrives over the socket at some cycle).
     pub fn set_time(&mut self, time: i32) {
         self.time = time;

@@ -155,6 +155,45 @@ pub fn orders_from_gym(
     orders
 }
 
+/// Orders as gym actions (7 numbers per cell, row-major, `h·w × 7`): each ordered unit's cell
+/// holds its order; other cells, and waits, are no-ops. The inverse of [`orders_from_gym`] for
+/// legal orders.
+pub fn gym_actions(state: &GameState, orders: &[(u64, UnitAction)]) -> Vec<i32> {
+    let cells = (state.width() * state.height()) as usize;
+    let mut out = vec![0i32; cells * GYM_ACTION_LEN];
+    for (id, action) in orders {
+        let Some(unit) = state.unit(*id) else {
+            continue;
+        };
+        let cell = (unit.x + unit.y * state.width()) as usize;
+        let row = &mut out[cell * GYM_ACTION_LEN..(cell + 1) * GYM_ACTION_LEN];
+        row[0] = match action {
+            UnitAction::Wait(_) => 0,
+            a => a.action_type() as i32,
+        };
+        match *action {
+            UnitAction::Move(d) => row[1] = d as i32,
+            UnitAction::Harvest(d) => row[2] = d as i32,
+            UnitAction::Return(d) => row[3] = d as i32,
+            UnitAction::Produce(d, t) => {
+                row[4] = d as i32;
+                row[5] = t as i32;
+            }
+            UnitAction::Attack { x, y } => {
+                let (dx, dy) = (x - unit.x, y - unit.y);
+                if dx.abs() <= ATTACK_RADIUS && dy.abs() <= ATTACK_RADIUS {
+                    row[6] = (ATTACK_RADIUS + dy) * ATTACK_WINDOW + ATTACK_RADIUS + dx;
+                }
+            }
+            UnitAction::Wait(_) => {}
+        }
+    }
+    out
+}
+
+/// The largest number in a gym action (the attack window's last index).
+pub const GYM_ACTION_HIGH: i32 = ATTACK_WINDOW * ATTACK_WINDOW - 1;
+
 fn decode_gym(unit: &Unit, a: &[i64; GYM_ACTION_LEN]) -> Option<UnitAction> {
     let dir = |i: usize| Direction::from_index(a[i]);
     Some(match ActionType::from_index(a[0])? {

@@ -22,6 +22,7 @@ pub fn info<G: Game>(game: &G, spec: &str) -> DatasetInfo {
         num_players: game.num_players(),
         description: "test games".into(),
         extra: Default::default(),
+        ticks: None,
     }
 }
 
