@@ -980,6 +980,7 @@ fn rts_bots_play_matches_and_tournaments() {
         "--games",
         "6",
         "--json",
+        "--no-log",
     ]);
     let v = json(&o);
     assert_eq!(

@@ -182,6 +182,10 @@ fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|| default_log_dir(Path::new("runs"), &arena.name(), &args));
         Some(open_log(&arena, &args, &dir)?)
     };
+    // Episodes go to the log in game order, whatever the threads' timing: finished games wait
+    // here until every earlier game is written.
+    let in_order: Mutex<(usize, std::collections::BTreeMap<usize, Record>)> =
+        Mutex::new((0, std::collections::BTreeMap::new()));
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let stop = AtomicBool::new(false);
@@ -215,7 +219,15 @@ fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
                     let played = play_one(&arena, &mut a, &mut b, args.seed, i, log.is_some());
                     let logged = played.and_then(|(outcome, episode)| {
                         if let (Some(writer), Some(episode)) = (&log, episode) {
-                            episode.write_to(writer)?;
+                            let mut queue = in_order.lock().expect("log order lock");
+                            queue.1.insert(i, episode);
+                            while let Some(e) = {
+                                let k = queue.0;
+                                queue.1.remove(&k)
+                            } {
+                                queue.0 += 1;
+                                e.write_to(writer)?;
+                            }
                         }
                         Ok(outcome)
                     });
@@ -271,8 +283,13 @@ fn run_match<A: Arena>(arena: A, args: Args) -> anyhow::Result<()> {
     });
     progress.finish_and_clear();
     // Whatever was played is published, even when a game failed.
+    // Games after a failed one were not written in order above; keep them, in order.
+    let (_, rest) = in_order.into_inner().expect("log order lock");
     let logged = match log {
         Some(writer) => {
+            for (_, e) in rest {
+                e.write_to(&writer)?;
+            }
             let dir = writer.dir().to_path_buf();
             let totals = writer.finish().context("episode log")?;
             Some((dir, totals.episodes))
