@@ -1116,3 +1116,56 @@ print("minari ok")
         _ => eprintln!("skipped the Minari check: python3 with minari is not available"),
     }
 }
+
+#[test]
+fn rts_serve_connects_to_microrts_in_its_server_mode() {
+    use std::io::{BufRead, BufReader, Write};
+    // microRTS's SERVER launch mode: it listens, the AI connects and speaks first.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = Command::new(env!("CARGO_BIN_EXE_ludus"))
+        .args([
+            "rts",
+            "serve",
+            "--agent",
+            "rts:passive",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut w = stream;
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("ludus"), "a welcome line first: {line}");
+    writeln!(w, "budget 100 0").unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ack");
+    writeln!(w, "end").unwrap();
+    let out = client.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Nobody listening: a clear error, not a panic.
+    drop(listener);
+    let o = ludus(&[
+        "rts",
+        "serve",
+        "--agent",
+        "rts:passive",
+        "--connect",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot connect to microRTS"),
+        "{}",
+        stderr(&o)
+    );
+}

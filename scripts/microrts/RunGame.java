@@ -8,7 +8,9 @@
 // a SocketAI (JSON) that connects to a server on 127.0.0.1:PORT. UTT: 1 or 2.
 // Prints one line per game: "game G winner W cycles T ms M slowest S0,S1" (S: each side's
 // slowest getAction in ms; microRTS's tournaments call > 120 ms a loss by timeout); with --trace, before it, one line
-// per cycle: "t TIME u ID:TYPE:PLAYER:X:Y:HP:RES ..." (units sorted by id) and the resources.
+// per cycle: "t TIME r R0,R1 u ID:TYPE:PLAYER:X:Y:HP:RES ..." (units sorted by id), then both
+// players' actions as microRTS's JSON ("p0 [...]", "p1 [...]") — `ludus rts conform` replays
+// them on our engine and compares every cycle.
 import ai.core.AI;
 import ai.socket.SocketAI;
 import rts.GameState;
@@ -76,6 +78,13 @@ public class RunGame {
                 long t2 = System.nanoTime();
                 slowest0 = Math.max(slowest0, (t1 - t0) / 1_000_000);
                 slowest1 = Math.max(slowest1, (t2 - t1) / 1_000_000);
+                if (trace) {
+                    java.io.StringWriter w0 = new java.io.StringWriter(), w1 = new java.io.StringWriter();
+                    a0.toJSON(w0);
+                    a1.toJSON(w1);
+                    System.out.println("p0 " + w0.toString().replace("\n", " "));
+                    System.out.println("p1 " + w1.toString().replace("\n", " "));
+                }
                 gs.issueSafe(a0);
                 gs.issueSafe(a1);
                 over = gs.cycle();

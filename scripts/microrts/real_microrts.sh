@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Plays Ludus agents against the real microRTS (the Java engine from the PyPI package
-# gym-microrts 0.4.3, fetched with `pip download --no-deps`, never committed) through
-# microRTS's own SocketAI, and checks that:
+# Checks Ludus against the real microRTS (the Java engine from the PyPI package gym-microrts
+# 0.4.3, fetched with `pip download --no-deps`, never committed):
+#   * engine conformance: games between Java bots are traced on the Java engine
+#     (RunGame.java --trace) and replayed on ours (`ludus rts conform`), which must reproduce
+#     every cycle's units and resources and the winner — both unit tables, several maps, scripted
+#     and random bots (random bots exercise conflicts and illegal actions);
+# and, through microRTS's own SocketAI, that:
 #   * games on maps/8x8/basesWorkers8x8.xml and maps/16x16/basesWorkers16x16.xml complete,
 #     with no "Inconsistent actions" and no answer slower than microRTS's 100 ms budget;
 #   * Ludus's rts:workerrush, played through the socket, beats microRTS's RandomBiasedAI in at
@@ -63,6 +67,25 @@ socket_games() { # MAP GAMES OPPONENT MAX_CYCLES -> prints RunGame's lines; chec
     cat "$log.serve" >&2
     rm -f "$log" "$log.out" "$log.serve"
 }
+
+echo "== engine conformance: Java bots' games replayed on Ludus's engine, cycle by cycle"
+for utt in 1 2; do
+    for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml 8x8/FourBasesWorkers8x8.xml; do
+        for pair in "abstraction.WorkerRush abstraction.LightRush" "abstraction.HeavyRush abstraction.RangedRush" \
+                    "RandomBiasedAI RandomBiasedAI"; do
+            set -- $pair
+            trace="$(mktemp)"
+            (cd "$mrts" && java -cp "$cp" RunGame "maps/$map" "$utt" "ai.$1" "ai.$2" 3000 --trace) >"$trace" 2>/dev/null
+            if verdict=$("$ludus" rts conform "$trace" --map "$mrts/maps/$map" --utt "$utt" 2>&1); then
+                echo "utt $utt $(basename "$map" .xml) $1 vs $2: $verdict"
+            else
+                echo "FAIL: utt $utt $map $1 vs $2: $verdict" >&2
+                fail=1
+            fi
+            rm -f "$trace"
+        done
+    done
+done
 
 echo "== rts:workerrush (socket) vs microRTS RandomBiasedAI, basesWorkers8x8, 10 games"
 out="$(socket_games 8x8/basesWorkers8x8.xml 10 ai.RandomBiasedAI 3000)"

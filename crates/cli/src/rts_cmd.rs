@@ -44,6 +44,22 @@ enum RtsCommand {
     /// Replay a logged game (from `ludus match --game rts … --log DIR`) in the terminal, or
     /// export it as SVG frames or one HTML page; checks that the replay ends as the log says
     Replay(ReplayArgs),
+    /// Check our engine against a game traced on the Java engine
+    /// (scripts/microrts/RunGame.java --trace): replay the Java bots' actions here and compare
+    /// every cycle's units and resources
+    Conform(ConformArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ConformArgs {
+    /// The trace RunGame.java printed with --trace
+    trace: std::path::PathBuf,
+    /// The map the game was played on (a microRTS XML file)
+    #[arg(long)]
+    map: String,
+    /// The unit-type table it was played with (1 or 2)
+    #[arg(long, default_value_t = 2)]
+    utt: u8,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,6 +153,7 @@ pub fn run(args: Args) -> Result<()> {
         RtsCommand::Play(a) => play(a),
         RtsCommand::Serve(a) => serve(a),
         RtsCommand::Replay(a) => replay(a),
+        RtsCommand::Conform(a) => conform(a),
     }
 }
 
@@ -743,5 +760,76 @@ fn html_page(names: &[String; 2], frames: &[(i32, String)]) -> String {
         xml_escape(&names[0]),
         xml_escape(&names[1]),
         frames.len().saturating_sub(1)
+    )
+}
+
+/// A state as RunGame.java's trace line: `t TIME r R0,R1 u ID:TYPE:PLAYER:X:Y:HP:RES …`, units
+/// by id.
+fn trace_line(s: &GameState) -> String {
+    let mut units: Vec<_> = s.units().iter().collect();
+    units.sort_by_key(|u| u.id);
+    let r = s.resources();
+    let mut out = format!("t {} r {},{} u", s.time(), r[0], r[1]);
+    for u in units {
+        let name = &s.utt().get(u.kind).name;
+        out += &format!(
+            " {}:{}:{}:{}:{}:{}:{}",
+            u.id, name, u.player, u.x, u.y, u.hp, u.resources
+        );
+    }
+    out
+}
+
+fn conform(args: ConformArgs) -> Result<()> {
+    let utt = Arc::new(table(args.utt)?);
+    let map = Map::from_spec(&args.map, &utt)?;
+    let mut state = map.start(utt.clone(), 0)?;
+    let text = std::fs::read_to_string(&args.trace)
+        .with_context(|| format!("cannot read {}", args.trace.display()))?;
+    let mut reports = [IssueReport::default(); 2];
+    let mut orders: [Option<Vec<(u64, ludus_rts::UnitAction)>>; 2] = [None, None];
+    let mut cycles = 0;
+    for (n, line) in text.lines().enumerate() {
+        let at = || format!("{}:{}", args.trace.display(), n + 1);
+        if let Some(rest) = line
+            .strip_prefix("p0 ")
+            .or_else(|| line.strip_prefix("p1 "))
+        {
+            let p = usize::from(line.starts_with("p1"));
+            orders[p] = Some(
+                ludus_rts::socket::orders_from_json(rest, &utt)
+                    .with_context(|| format!("{}: unreadable actions", at()))?,
+            );
+            if let [Some(a), Some(b)] = &orders {
+                apply(&mut state, &[a.clone(), b.clone()], &mut reports)?;
+                orders = [None, None];
+            }
+        } else if line.starts_with("t ") {
+            let ours = trace_line(&state);
+            if ours != line {
+                bail!(
+                    "the engines differ at cycle {} ({}):\n  java:  {line}\n  ludus: {ours}",
+                    state.time(),
+                    at()
+                );
+            }
+            cycles = state.time();
+        } else if let Some(rest) = line.strip_prefix("game ") {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let winner: i64 = words.get(2).and_then(|w| w.parse().ok()).unwrap_or(-9);
+            let ours = state.winner().map_or(-1, |w| w as i64);
+            if winner != ours {
+                bail!("java's winner is {winner}, ours {ours} ({})", at());
+            }
+            println!(
+                "identical to the Java engine for {cycles} cycles; winner {ours} at cycle {}",
+                state.time()
+            );
+            return Ok(());
+        }
+    }
+    bail!(
+        "{}: no `game` line: is it a RunGame.java --trace output?",
+        args.trace.display()
     )
 }
