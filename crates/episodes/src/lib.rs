@@ -23,6 +23,19 @@
 //! Row `t` of every `T + 1`-row array describes the position before ply `t` — where the search
 //! that chose `actions[t]` ran — and the last row the final position (Minari's convention).
 //!
+//! Games of simultaneous moves (the RTS) are [`TickEpisode`]s, one step per tick, in datasets
+//! whose [`DatasetInfo::ticks`] gives each player's shapes; Minari sees Dict spaces keyed `p0`,
+//! `p1`:
+//!
+//! ```text
+//! episode_<i>/
+//!   @… the same attributes (first_player 0)
+//!   observations/p0, observations/p1  (T+1, …observation shape) i8
+//!   actions/p0, actions/p1            (T, …action shape) i32
+//!   rewards (T,) f32 (seat 0's)   terminations, truncations (T,) bool
+//!   infos/rewards_all (T+1, P) f32   infos/p0/orders, infos/p1/orders (T,) str (exact orders)
+//! ```
+//!
 //! # Layout
 //! A dataset directory holds `data/metadata.json`, `data/main_data.hdf5` (external links
 //! only), and closed shards under `data/shards/`. [`DatasetWriter`] fills one shard at a time
