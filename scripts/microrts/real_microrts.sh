@@ -19,6 +19,14 @@
 # Needs java/javac 17+, pip, and a release build of ludus (cargo build --release). The jar is
 # cached in target/microrts (or $LUDUS_MICRORTS_DIR).
 set -euo pipefail
+compare=0; versus=0
+for arg in "$@"; do
+    case "$arg" in
+        --compare) compare=1 ;;
+        --versus) versus=1 ;;
+        *) echo "usage: real_microrts.sh [--compare] [--versus]" >&2; exit 2 ;;
+    esac
+done
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 ludus="${LUDUS:-$root/target/release/ludus}"
@@ -97,7 +105,7 @@ echo "wins: $wins / 10"
 echo "== rts:workerrush (socket) vs microRTS WorkerRush, basesWorkers16x16, 2 games"
 socket_games 16x16/basesWorkers16x16.xml 2 ai.abstraction.WorkerRush 4000
 
-if [[ " $* " == *" --compare "* ]]; then
+if [ "$compare" = 1 ]; then
     echo "== scripted bots: winner and final cycle, Java engine vs Ludus (UTT v2)"
     printf "%-28s %-24s %-14s %-14s\n" map matchup java ludus
     for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml; do
@@ -113,7 +121,7 @@ if [[ " $* " == *" --compare "* ]]; then
         done
     done
 fi
-if [[ " $* " == *" --versus "* ]]; then
+if [ "$versus" = 1 ]; then
     echo "== our bots (socket) against microRTS's (UTT v2), one game per seat and map; score = wins + draws/2"
     printf "%-16s" "ours \\ java"
     java_bots="WorkerRush LightRush HeavyRush RangedRush"

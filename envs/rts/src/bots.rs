@@ -124,8 +124,9 @@ impl RtsAgent for RandomBot {
 pub enum Job {
     /// Walk into reach of that unit and hit it until it dies.
     Attack(u64),
-    /// Shuttle between that resource and that base.
-    Harvest { resource: u64, base: u64 },
+    /// Shuttle between that resource and that base (with no base, harvest once and hold it,
+    /// as microRTS's workers do when their base is gone).
+    Harvest { resource: u64, base: Option<u64> },
     /// Walk next to (x, y) and build a unit of that type there.
     Build { kind: TypeId, x: i32, y: i32 },
     /// Produce a unit of that type next to this building (first free direction).
@@ -151,13 +152,19 @@ impl JobBoard {
         self.jobs.clear();
     }
 
+    /// Drops the jobs of units that are gone and the jobs that are done (a target dead, a
+    /// building standing), so their units can be given new ones this cycle.
+    pub fn prune(&mut self, state: &GameState, player: usize) {
+        self.jobs.retain(|id, job| {
+            state.unit(*id).is_some_and(|u| u.player == player as i32) && !done(state, job)
+        });
+    }
+
     /// Orders for `player`'s idle units: the next step of each unit's job, if that step does
     /// not clash with what is already reserved (running actions and the orders chosen before
     /// it). Finished jobs are dropped; idle units without an order get none.
     pub fn orders(&mut self, state: &GameState, player: usize) -> Vec<(u64, UnitAction)> {
-        self.jobs.retain(|id, job| {
-            state.unit(*id).is_some_and(|u| u.player == player as i32) && !done(state, job)
-        });
+        self.prune(state, player);
         let mut reserved = state.reservations();
         let mut orders = Vec::new();
         for unit in state.idle_units(player) {
@@ -181,25 +188,21 @@ fn done(state: &GameState, job: &Job) -> bool {
     match *job {
         Job::Attack(target) => state.unit(target).is_none(),
         Job::Harvest { resource, base } => {
-            state.unit(resource).is_none() || state.unit(base).is_none()
+            state.unit(resource).is_none() || base.is_some_and(|b| state.unit(b).is_none())
         }
         Job::Build { kind, x, y } => state.unit_at(x, y).is_some_and(|u| u.kind == kind),
         Job::Train(_) => false,
     }
 }
 
-/// Where `unit` may attack `target` from, and a lower bound on the steps to get there.
+/// Whether a unit of type `ty` at `from` can attack `target`.
 fn in_reach(ty: &UnitType, from: (i32, i32), target: (i32, i32)) -> bool {
     ty.reaches(target.0 - from.0, target.1 - from.1)
 }
 
-fn reach_steps(ty: &UnitType, from: (i32, i32), target: (i32, i32)) -> i32 {
-    let (dx, dy) = ((target.0 - from.0).abs(), (target.1 - from.1).abs());
-    if ty.attack_range == 1 {
-        (dx + dy - 1).max(0)
-    } else {
-        (dx.max(dy) - ty.attack_range).max(0)
-    }
+/// The Manhattan distance, the heuristic microRTS's path-finding ranks cells by.
+fn manhattan(a: (i32, i32), b: (i32, i32)) -> i32 {
+    (a.0 - b.0).abs() + (a.1 - b.1).abs()
 }
 
 fn adjacent(a: (i32, i32), b: (i32, i32)) -> Option<Direction> {
@@ -217,8 +220,8 @@ fn step_next_to(
         state,
         reserved,
         (unit.x, unit.y),
-        |x, y| (x - target.0).abs() + (y - target.1).abs() == 1,
-        |x, y| ((x - target.0).abs() + (y - target.1).abs() - 1).max(0),
+        |x, y| manhattan((x, y), target) == 1,
+        |x, y| manhattan((x, y), target),
     )
     .map(UnitAction::Move)
 }
@@ -243,7 +246,7 @@ fn next_step(
                 reserved,
                 here,
                 |x, y| in_reach(ty, (x, y), there),
-                |x, y| reach_steps(ty, (x, y), there),
+                |x, y| manhattan((x, y), there),
             )
             .map(UnitAction::Move)
         }
@@ -251,7 +254,7 @@ fn next_step(
             let target = if unit.resources == 0 {
                 state.unit(resource)?
             } else {
-                state.unit(base)?
+                state.unit(base?)?
             };
             let there = (target.x, target.y);
             match adjacent(here, there) {
@@ -347,6 +350,7 @@ impl RtsAgent for Rush {
             RushKind::Heavy => type_named("Heavy").unwrap_or(worker),
             RushKind::Ranged => type_named("Ranged").unwrap_or(worker),
         };
+        self.board.prune(state, player);
         let spendable = state.reservations().spendable[player];
         let own: Vec<&Unit> = state.units().iter().filter(|u| u.player == me).collect();
         let workers: Vec<&Unit> = own.iter().copied().filter(|u| u.kind == worker).collect();
@@ -434,31 +438,30 @@ fn harvest_job(state: &GameState, w: &Unit) -> Option<Job> {
     let resource = closest(state, (w.x, w.y), |u| state.unit_type(u).is_resource)?;
     let base = closest(state, (resource.x, resource.y), |u| {
         u.player == w.player && state.unit_type(u).is_stockpile
-    })?;
+    });
     Some(Job::Harvest {
         resource: resource.id,
-        base: base.id,
+        base: base.map(|b| b.id),
     })
 }
 
-/// The free, unreserved cell nearest the worker (Manhattan; then top to bottom, left to
-/// right) for a new building.
+/// Where a worker builds: the first free cell on square rings around it, ring by ring — each
+/// ring's top row left to right, then its right column downwards, its bottom row left to right,
+/// its left column downwards. This is the order microRTS's bots search in (checked black-box
+/// on the Java engine), so our rushes put their barracks where microRTS's do.
 fn building_spot(state: &GameState, w: &Unit) -> Option<(i32, i32)> {
-    let reserved = state.reservations();
-    let mut best: Option<(i32, i32, i32)> = None;
-    for y in 0..state.height() {
-        for x in 0..state.width() {
-            let d = (x - w.x).abs() + (y - w.y).abs();
-            if d == 0 || !state.is_free(x, y) {
-                continue;
-            }
-            if reserved.cells[state.cell(x, y).expect("on the map")] {
-                continue;
-            }
-            if best.is_none_or(|(bd, _, _)| d < bd) {
-                best = Some((d, x, y));
+    let (cx, cy) = (w.x, w.y);
+    for l in 1..state.width().max(state.height()) {
+        let ring = (cx - l..=cx + l)
+            .map(|x| (x, cy - l))
+            .chain((cy - l + 1..=cy + l).map(|y| (cx + l, y)))
+            .chain((cx - l..cx + l).map(|x| (x, cy + l)))
+            .chain((cy - l + 1..cy + l).map(|y| (cx - l, y)));
+        for (x, y) in ring {
+            if state.is_free(x, y) {
+                return Some((x, y));
             }
         }
     }
-    best.map(|(_, x, y)| (x, y))
+    None
 }

@@ -8,10 +8,14 @@ use crate::action::Direction;
 use crate::state::{GameState, Reservations};
 
 /// Searches from (sx, sy) to the nearest cell that satisfies `goal`, moving through cells that
-/// are on the map, not walls, hold no unit and are not reserved. `heuristic` must not
-/// overestimate the remaining steps. Returns the first step, or `None` when the start is a goal
-/// or no goal is reachable. Ties between equally short paths are broken by direction order (up,
-/// right, down, left), so the result is deterministic.
+/// are on the map, not walls, hold no unit and are not reserved, and returns the first step (or
+/// `None` when the start is a goal or no goal is reachable).
+///
+/// `heuristic` orders the search (A* on `steps + heuristic`). Among cells of equal rank the one
+/// reached last is expanded first, and neighbours are tried up, right, down, left: microRTS's
+/// `AStarPathFinding` breaks ties between equally short paths this way (checked black-box on
+/// the Java engine, with the Manhattan distance to the target as heuristic), so our bots walk
+/// the paths microRTS's bots walk.
 pub fn first_step(
     state: &GameState,
     reserved: &Reservations,
@@ -22,18 +26,23 @@ pub fn first_step(
     if goal(sx, sy) {
         return None;
     }
-    let (w, h) = (state.width(), state.height());
-    let n = (w * h) as usize;
+    let w = state.width();
+    let n = (w * state.height()) as usize;
     let start = (sx + sy * w) as usize;
-    // Per cell: best known cost and the first step that reached it.
+    // Per cell: best known steps, the first step of that path, and whether it was expanded.
     let mut cost = vec![i32::MAX; n];
     let mut first: Vec<Option<Direction>> = vec![None; n];
+    let mut closed = vec![false; n];
     let mut heap = BinaryHeap::new();
     cost[start] = 0;
-    // (f, insertion counter) ordering makes expansion order deterministic and FIFO on ties.
+    // Min-heap on (rank, newest first): `u32::MAX - counter` makes later insertions win ties.
     let mut counter = 0u32;
-    heap.push(Reverse((heuristic(sx, sy), counter, start)));
+    heap.push(Reverse((heuristic(sx, sy), u32::MAX, start)));
     while let Some(Reverse((_, _, c))) = heap.pop() {
+        if closed[c] {
+            continue;
+        }
+        closed[c] = true;
         let (x, y) = (c as i32 % w, c as i32 / w);
         if c != start && goal(x, y) {
             return first[c];
@@ -45,20 +54,18 @@ pub fn first_step(
             let Some(nc) = state.cell(nx, ny) else {
                 continue;
             };
-            if state.walls()[nc] || reserved.cells[nc] {
-                continue;
-            }
-            // A unit blocks the cell unless the cell is a goal the caller accepts while
-            // occupied (goals are checked on arrival, so occupied goal cells are never entered
-            // in practice: the region goals used by bots are empty cells next to a target).
-            if state.unit_at(nx, ny).is_some() {
+            if closed[nc]
+                || state.walls()[nc]
+                || reserved.cells[nc]
+                || state.unit_at(nx, ny).is_some()
+            {
                 continue;
             }
             if g + 1 < cost[nc] {
                 cost[nc] = g + 1;
                 first[nc] = if c == start { Some(d) } else { first[c] };
                 counter += 1;
-                heap.push(Reverse((g + 1 + heuristic(nx, ny), counter, nc)));
+                heap.push(Reverse((g + 1 + heuristic(nx, ny), u32::MAX - counter, nc)));
             }
         }
     }
