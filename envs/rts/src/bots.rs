@@ -124,9 +124,13 @@ impl RtsAgent for RandomBot {
 pub enum Job {
     /// Walk into reach of that unit and hit it until it dies.
     Attack(u64),
-    /// Shuttle between that resource and that base (with no base, harvest once and hold it,
-    /// as microRTS's workers do when their base is gone).
-    Harvest { resource: u64, base: Option<u64> },
+    /// Shuttle between that resource and that base (id and where it stands). Like microRTS's
+    /// workers, a worker whose base is destroyed keeps walking back to where it stood; with no
+    /// base at all it harvests once and holds what it carries.
+    Harvest {
+        resource: u64,
+        base: Option<(u64, i32, i32)>,
+    },
     /// Walk next to (x, y) and build a unit of that type there.
     Build { kind: TypeId, x: i32, y: i32 },
     /// Produce a unit of that type next to this building (first free direction).
@@ -174,8 +178,10 @@ impl JobBoard {
             let Some(action) = next_step(state, &reserved, unit, job) else {
                 continue;
             };
+            // Orders that have become illegal (a return to a base destroyed meanwhile) are sent
+            // all the same, as microRTS's bots send them: the engine turns them into waits.
             let usage = state.usage(unit, &action);
-            if reserved.allows(&usage) && state.is_legal(unit, &action) {
+            if reserved.allows(&usage) {
                 reserved.hold(&usage);
                 orders.push((unit.id, action));
             }
@@ -187,9 +193,7 @@ impl JobBoard {
 fn done(state: &GameState, job: &Job) -> bool {
     match *job {
         Job::Attack(target) => state.unit(target).is_none(),
-        Job::Harvest { resource, base } => {
-            state.unit(resource).is_none() || base.is_some_and(|b| state.unit(b).is_none())
-        }
+        Job::Harvest { resource, .. } => state.unit(resource).is_none(),
         Job::Build { kind, x, y } => state.unit_at(x, y).is_some_and(|u| u.kind == kind),
         Job::Train(_) => false,
     }
@@ -251,12 +255,13 @@ fn next_step(
             .map(UnitAction::Move)
         }
         Job::Harvest { resource, base } => {
-            let target = if unit.resources == 0 {
-                state.unit(resource)?
+            let there = if unit.resources == 0 {
+                let r = state.unit(resource)?;
+                (r.x, r.y)
             } else {
-                state.unit(base?)?
+                let (id, x, y) = base?;
+                state.unit(id).map_or((x, y), |b| (b.x, b.y))
             };
-            let there = (target.x, target.y);
             match adjacent(here, there) {
                 Some(d) if unit.resources == 0 => Some(UnitAction::Harvest(d)),
                 Some(d) => Some(UnitAction::Return(d)),
@@ -267,10 +272,37 @@ fn next_step(
             Some(d) => Some(UnitAction::Produce(d, kind)),
             None => step_next_to(state, reserved, unit, (x, y)),
         },
-        Job::Train(kind) => Direction::ALL
-            .into_iter()
-            .map(|d| UnitAction::Produce(d, kind))
-            .find(|a| state.is_legal(unit, a) && reserved.allows(&state.usage(unit, a))),
+        Job::Train(kind) => {
+            // Towards the nearest resource for units that harvest, towards the nearest enemy
+            // for the others; ties (and no target at all) go up, right, down, left — where
+            // microRTS's bots put new units (checked black-box on the Java engine).
+            let harvests = state.utt().get(kind).can_harvest;
+            let targets: Vec<(i32, i32)> = state
+                .units()
+                .iter()
+                .filter(|u| {
+                    if harvests {
+                        state.unit_type(u).is_resource
+                    } else {
+                        u.player >= 0 && u.player != unit.player
+                    }
+                })
+                .map(|u| (u.x, u.y))
+                .collect();
+            Direction::ALL
+                .into_iter()
+                .map(|d| UnitAction::Produce(d, kind))
+                .filter(|a| state.is_legal(unit, a) && reserved.allows(&state.usage(unit, a)))
+                .min_by_key(|a| {
+                    let (dx, dy) = a.direction().expect("a produce has a direction").offset();
+                    let cell = (unit.x + dx, unit.y + dy);
+                    targets
+                        .iter()
+                        .map(|&t| manhattan(cell, t))
+                        .min()
+                        .unwrap_or(0)
+                })
+        }
     }
 }
 
@@ -441,7 +473,7 @@ fn harvest_job(state: &GameState, w: &Unit) -> Option<Job> {
     });
     Some(Job::Harvest {
         resource: resource.id,
-        base: base.map(|b| b.id),
+        base: base.map(|b| (b.id, b.x, b.y)),
     })
 }
 
