@@ -61,7 +61,9 @@ pub fn first_step(
             {
                 continue;
             }
-            if g + 1 < cost[nc] {
+            // A cell is queued once: the first path to reach it keeps it (microRTS's rule,
+            // which decides between equally short paths).
+            if cost[nc] == i32::MAX {
                 cost[nc] = g + 1;
                 first[nc] = if c == start { Some(d) } else { first[c] };
                 counter += 1;
