@@ -10,8 +10,9 @@
 #     with no "Inconsistent actions" and no answer slower than microRTS's 100 ms budget;
 #   * Ludus's rts:workerrush, played through the socket, beats microRTS's RandomBiasedAI in at
 #     least 9 of 10 games on basesWorkers8x8.
-# With --compare it then prints the scripted-bot table: winner and final cycle of each matchup
-# on the Java engine and on ours. With --versus it plays each of our scripted bots, through the
+#   * our scripted bots play as microRTS's: of the 24 ordered pairings of the four rushes on
+#     basesWorkers8x8 and basesWorkers16x16, at least 20 end with the same winner at the same
+#     cycle as on the Java engine (--compare prints them all, not only the differing ones). With --versus it plays each of our scripted bots, through the
 # socket, against each of microRTS's, from both seats, and prints our score per pairing.
 #
 #   scripts/microrts/real_microrts.sh [--compare] [--versus]
@@ -105,8 +106,12 @@ echo "wins: $wins / 10"
 echo "== rts:workerrush (socket) vs microRTS WorkerRush, basesWorkers16x16, 2 games"
 socket_games 16x16/basesWorkers16x16.xml 2 ai.abstraction.WorkerRush 4000
 
-if [ "$compare" = 1 ]; then
+# Our scripted bots' games next to the Java bots' games (both deterministic): at least 20 of
+# the 24 pairings must end with the same winner at the same cycle (all 24 as of this writing
+# bar four on 16x16). Printed in full with --compare.
+if true; then
     echo "== scripted bots: winner and final cycle, Java engine vs Ludus (UTT v2)"
+    same=0
     printf "%-28s %-24s %-14s %-14s\n" map matchup java ludus
     for map in 8x8/basesWorkers8x8.xml 16x16/basesWorkers16x16.xml; do
         max=3000; [[ "$map" == 16x16* ]] && max=4000
@@ -116,10 +121,15 @@ if [ "$compare" = 1 ]; then
                 j=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "ai.abstraction.$a" "ai.abstraction.$b" "$max" | awk '{print $4 "@" $6}')
                 l=$("$ludus" rts play --map "$mrts/maps/$map" --max-cycles "$max" --p0 "rts:${a,,}" --p1 "rts:${b,,}" \
                     | awk '/^game/ {w = /player 0\) wins/ ? 0 : (/player 1\) wins/ ? 1 : -1); print w "@" $NF}')
-                printf "%-28s %-24s %-14s %-14s\n" "$(basename "$map" .xml)" "$a-$b" "$j" "$l"
+                [ "$j" = "$l" ] && same=$((same + 1))
+                if [ "$compare" = 1 ] || [ "$j" != "$l" ]; then
+                    printf "%-28s %-24s %-14s %-14s\n" "$(basename "$map" .xml)" "$a-$b" "$j" "$l"
+                fi
             done
         done
     done
+    echo "identical games (winner and final cycle): $same of 24"
+    [ "$same" -ge 20 ] || { echo "FAIL: fewer than 20 scripted games identical to Java's" >&2; fail=1; }
 fi
 if [ "$versus" = 1 ]; then
     echo "== our bots (socket) against microRTS's (UTT v2), one game per seat and map; score = wins + draws/2"
