@@ -763,23 +763,6 @@ fn html_page(names: &[String; 2], frames: &[(i32, String)]) -> String {
     )
 }
 
-/// A state as RunGame.java's trace line: `t TIME r R0,R1 u ID:TYPE:PLAYER:X:Y:HP:RES …`, units
-/// by id.
-fn trace_line(s: &GameState) -> String {
-    let mut units: Vec<_> = s.units().iter().collect();
-    units.sort_by_key(|u| u.id);
-    let r = s.resources();
-    let mut out = format!("t {} r {},{} u", s.time(), r[0], r[1]);
-    for u in units {
-        let name = &s.utt().get(u.kind).name;
-        out += &format!(
-            " {}:{}:{}:{}:{}:{}:{}",
-            u.id, name, u.player, u.x, u.y, u.hp, u.resources
-        );
-    }
-    out
-}
-
 fn conform(args: ConformArgs) -> Result<()> {
     let utt = Arc::new(table(args.utt)?);
     let map = Map::from_spec(&args.map, &utt)?;
@@ -805,7 +788,7 @@ fn conform(args: ConformArgs) -> Result<()> {
                 orders = [None, None];
             }
         } else if line.starts_with("t ") {
-            let ours = trace_line(&state);
+            let ours = state.trace_line();
             if ours != line {
                 bail!(
                     "the engines differ at cycle {} ({}):\n  java:  {line}\n  ludus: {ours}",

@@ -10,22 +10,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ludus_rts::{parse_bot, play, GameState, Map, RunOptions, UnitTypeTable};
-
-fn trace(s: &GameState) -> String {
-    let mut units: Vec<_> = s.units().iter().collect();
-    units.sort_by_key(|u| u.id);
-    let r = s.resources();
-    let mut out = format!("t {} r {},{} u", s.time(), r[0], r[1]);
-    for u in units {
-        let name = &s.utt().get(u.kind).name;
-        out += &format!(
-            " {}:{}:{}:{}:{}:{}:{}",
-            u.id, name, u.player, u.x, u.y, u.hp, u.resources
-        );
-    }
-    out
-}
+use ludus_rts::{parse_bot, play, Map, RunOptions, UnitTypeTable};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,7 +43,7 @@ fn main() -> ExitCode {
     let start = std::time::Instant::now();
     let outcome = play(state, &mut [a.as_mut(), b.as_mut()], &options, |s| {
         if show {
-            println!("{}", trace(s));
+            println!("{}", s.trace_line());
         }
     })
     .expect("bots only order their own units");

@@ -416,7 +416,6 @@ impl GameState {
                 report.illegal += 1;
                 action = UnitAction::Wait(action.duration(ty, &self.utt));
             }
-            let new_usage = self.usage(&unit, &action);
             for i in 0..self.assignments.len() {
                 let old = self.assignments[i];
                 let Some(old_unit) = self.unit(old.unit) else {
@@ -455,7 +454,6 @@ impl GameState {
                     action = UnitAction::Wait(-1);
                 }
             }
-            let _ = new_usage;
             let assignment = Assignment {
                 unit: id,
                 action,
@@ -722,6 +720,23 @@ impl GameState {
         self.assignments.retain(|a| a.unit != assignment.unit);
         self.assignments.push(assignment);
         Ok(())
+    }
+
+    /// One line in the format of `scripts/microrts/RunGame.java --trace`: `t TIME r R0,R1 u
+    /// ID:TYPE:PLAYER:X:Y:HP:RES …` with units by id, to compare a game with the Java engine's.
+    pub fn trace_line(&self) -> String {
+        let mut units: Vec<&Unit> = self.units.iter().collect();
+        units.sort_by_key(|u| u.id);
+        let r = self.resources;
+        let mut out = format!("t {} r {},{} u", self.time, r[0], r[1]);
+        for u in units {
+            let name = &self.utt.get(u.kind).name;
+            out += &format!(
+                " {}:{}:{}:{}:{}:{}:{}",
+                u.id, name, u.player, u.x, u.y, u.hp, u.resources
+            );
+        }
+        out
     }
 
     /// Sets the id counter (microRTS's global counter keeps growing across games).
