@@ -50,6 +50,19 @@ fn put<T: H5Type>(
     }
 }
 
+/// `terminations` and `truncations` of `t` steps: all false but the last step's, which marks
+/// how the game ended (by the rules, or cut off).
+fn put_endings(g: &Group, t: usize, termination: Termination, level: u8) -> hdf5::Result<()> {
+    let ended = |natural: bool| -> Vec<bool> {
+        (0..t)
+            .map(|i| i + 1 == t && (termination == Termination::Natural) == natural)
+            .collect()
+    };
+    put(g, "terminations", &ended(true), &[t], level)?;
+    put(g, "truncations", &ended(false), &[t], level)?;
+    Ok(())
+}
+
 fn put_strings(group: &Group, name: &str, items: &[String]) -> hdf5::Result<Dataset> {
     let data = items
         .iter()
@@ -107,13 +120,7 @@ pub(crate) fn write_episode(
 
     put(&g, "actions", &episode.actions, &[t], level)?;
     put(&g, "rewards", &episode.rewards(), &[t], level)?;
-    let ended = |natural: bool| -> Vec<bool> {
-        (0..t)
-            .map(|i| i + 1 == t && (episode.termination == Termination::Natural) == natural)
-            .collect()
-    };
-    put(&g, "terminations", &ended(true), &[t], level)?;
-    put(&g, "truncations", &ended(false), &[t], level)?;
+    put_endings(&g, t, episode.termination, level)?;
 
     let infos = g.create_group("infos")?;
     put(
@@ -260,13 +267,7 @@ pub(crate) fn write_tick_episode(
     }
     let rewards: Vec<f32> = (0..t).map(|i| rewards_all[i * p]).collect();
     put(&g, "rewards", &rewards, &[t], level)?;
-    let ended = |natural: bool| -> Vec<bool> {
-        (0..t)
-            .map(|i| i + 1 == t && (episode.termination == Termination::Natural) == natural)
-            .collect()
-    };
-    put(&g, "terminations", &ended(true), &[t], level)?;
-    put(&g, "truncations", &ended(false), &[t], level)?;
+    put_endings(&g, t, episode.termination, level)?;
     put(&infos, "rewards_all", &rewards_all, &[t + 1, p], level)?;
     let result = match episode.winner() {
         Some(0) => "1-0".to_string(),

@@ -36,13 +36,8 @@ pub fn gym_observation(state: &GameState, player: usize, partial: bool) -> Vec<f
     let (w, h) = (state.width() as usize, state.height() as usize);
     let planes = GYM_PLANES + if partial { GYM_PO_PLANES } else { 0 };
     let mut out = vec![0.0f32; w * h * planes];
-    let view;
-    let seen = if partial {
-        view = state.observed_by(player);
-        &view
-    } else {
-        state
-    };
+    let seen = view_of(state, player, partial);
+    let seen = seen.as_ref();
     for cell in 0..w * h {
         let (x, y) = ((cell % w) as i32, (cell / w) as i32);
         let o = &mut out[cell * planes..(cell + 1) * planes];
@@ -77,6 +72,15 @@ pub fn gym_observation(state: &GameState, player: usize, partial: bool) -> Vec<f
         }
     }
     out
+}
+
+/// The state as `player` sees it: all of it, or only what its units see.
+fn view_of(state: &GameState, player: usize, partial: bool) -> std::borrow::Cow<'_, GameState> {
+    if partial {
+        std::borrow::Cow::Owned(state.observed_by(player))
+    } else {
+        std::borrow::Cow::Borrowed(state)
+    }
 }
 
 /// Whether one of `player`'s units sees (x, y).
@@ -235,13 +239,8 @@ pub struct Entities {
 /// One row per unit that `player` can see (all units, unless `partial`), own units first, then
 /// enemies, then resources, each group in map order; padded to `max_entities`.
 pub fn entities(state: &GameState, player: usize, partial: bool, max_entities: usize) -> Entities {
-    let view;
-    let seen = if partial {
-        view = state.observed_by(player);
-        &view
-    } else {
-        state
-    };
+    let seen = view_of(state, player, partial);
+    let seen = seen.as_ref();
     let me = player as i32;
     let group = |u: &Unit| match u.player {
         p if p == me => 0,
