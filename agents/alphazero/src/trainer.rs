@@ -490,17 +490,38 @@ impl<G: Game> Trainer<G> {
         observer.generation_started(g, self.config.generations);
         let mut m = Metrics::default();
 
-        // 1. Self-play with the current weights (the best ones, when gating).
+        // 1. Self-play with the weights the generation starts from (the best ones, when
+        //    gating), side by side with 3. training when `training.overlap_selfplay` (see its
+        //    docs); the players get a copy, as the learner updates its weights in place.
         let total = self.config.selfplay.games_per_generation;
-        let (records, sp) = play_games(
-            &self.game,
-            self.gate_best.as_ref().unwrap_or(&self.net),
-            &self.config.search,
-            &self.config.selfplay,
-            total,
-            derive_seed(self.config.seed, 1_000_000 + g as u64),
-            &|done| observer.selfplay_progress(done, total),
-        )?;
+        let player = match &self.gate_best {
+            Some(best) => best.clone(),
+            None => self.net.inference_copy()?,
+        };
+        let (game, search, sp_config) = (
+            self.game.clone(),
+            self.config.search.clone(),
+            self.config.selfplay.clone(),
+        );
+        let seed = derive_seed(self.config.seed, 1_000_000 + g as u64);
+        let selfplay = || {
+            play_games(&game, &player, &search, &sp_config, total, seed, &|done| {
+                observer.selfplay_progress(done, total)
+            })
+        };
+        let overlap = self.config.training.overlap_selfplay;
+        let ((records, sp), losses, train_time) = if overlap {
+            std::thread::scope(|scope| -> Result<_, TrainError> {
+                let players = scope.spawn(selfplay);
+                let train_started = Instant::now();
+                let losses = self.train(g, observer);
+                let train_time = train_started.elapsed();
+                let games = players.join().expect("the self-play thread panicked");
+                Ok((games?, losses?, train_time))
+            })?
+        } else {
+            (selfplay()?, TrainLosses::default(), Duration::ZERO)
+        };
 
         // 2. Replay: save this generation's positions, slide the window.
         let shard = Shard::from_games(g, &records, self.config.training.root_value_weight);
@@ -512,10 +533,13 @@ impl<G: Game> Trainer<G> {
         self.replay.push(shard);
         self.log_games(g, &records)?;
 
-        // 3. Training.
-        let train_started = Instant::now();
-        let losses = self.train(g, observer)?;
-        let train_time = train_started.elapsed();
+        // 3. Training (already done, beside self-play, when overlapping).
+        let (losses, train_time) = if overlap {
+            (losses, train_time)
+        } else {
+            let train_started = Instant::now();
+            (self.train(g, observer)?, train_started.elapsed())
+        };
 
         // 4. Checkpoint.
         self.save_weights(g)?;
@@ -617,8 +641,12 @@ impl<G: Game> Trainer<G> {
         Ok(Some(score))
     }
 
-    /// Step 3: AdamW steps on batches from the window.
+    /// Step 3: AdamW steps on batches from the window (none while it is empty: the first
+    /// generation of an overlapped run).
     fn train(&mut self, g: usize, observer: &dyn Observer) -> Result<TrainLosses, TrainError> {
+        if self.replay.len() == 0 {
+            return Ok(TrainLosses::default());
+        }
         let steps = self.config.training.steps_per_generation;
         let symmetries = if self.config.replay.augment {
             self.game.symmetries()
@@ -922,12 +950,14 @@ fn fill_metrics(
     m.set("inference_s", sp.inference.as_secs_f64());
     m.set("train_s", train_time.as_secs_f64());
     m.set("train_steps", state.train_steps as f64);
-    m.set("loss", losses.total);
-    m.set("loss_policy", losses.policy);
-    m.set("loss_value", losses.value);
-    m.set("policy_entropy", losses.entropy);
-    m.set("lr", losses.lr);
-    m.set("grad_norm", losses.grad_norm);
+    // No training steps (the first overlapped generation): no losses to report.
+    let trained = |v: f64| (losses.n > 0).then_some(v);
+    m.set("loss", trained(losses.total));
+    m.set("loss_policy", trained(losses.policy));
+    m.set("loss_value", trained(losses.value));
+    m.set("policy_entropy", trained(losses.entropy));
+    m.set("lr", trained(losses.lr));
+    m.set("grad_norm", trained(losses.grad_norm));
     m.set("eval_s", eval_time.as_secs_f64());
 }
 

@@ -93,6 +93,7 @@ impl GameVisitor for Train {
             } else {
                 None
             };
+            split_cpu_threads(wanted.as_ref().unwrap_or(&saved), &device);
             let setup = setup(&game, wanted.as_ref().unwrap_or(&saved), device)?;
             let trainer = Trainer::resume(game, dir, wanted, args.accept_config_change, setup)?;
             eprintln!(
@@ -122,6 +123,7 @@ impl GameVisitor for Train {
                 }
                 None => next_free_dir(&args.runs_dir, &name),
             };
+            split_cpu_threads(&config, &device);
             let setup = setup(&game, &config, device)?;
             let trainer = Trainer::create(game, config, &dir, setup)?;
             eprintln!(
@@ -144,6 +146,28 @@ impl GameVisitor for Train {
         summary(&trainer);
         Ok(())
     }
+}
+
+/// With `training.overlap_selfplay` on a CPU, self-play and the learner run side by side, each
+/// on its own thread. Left alone, candle spreads each one's kernels over every core, the two
+/// contend, and a Connect Four generation took as long as playing and training one after the
+/// other; with half the cores each (1 and 1 on 2 cores) it took 1.75× less. So this gives
+/// candle half the cores, unless `RAYON_NUM_THREADS` or `CANDLE_NUM_THREADS` says otherwise.
+/// It must run before candle's first kernel (candle sizes its pools then), and before this
+/// process starts any thread that could read the environment.
+fn split_cpu_threads(config: &TrainConfig, device: &ludus_nn::candle_core::Device) {
+    let set = |k| std::env::var_os(k).is_some();
+    if !config.training.overlap_selfplay
+        || !device.is_cpu()
+        || set("RAYON_NUM_THREADS")
+        || set("CANDLE_NUM_THREADS")
+    {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let half = (cores / 2).max(1).to_string();
+    std::env::set_var("RAYON_NUM_THREADS", &half);
+    std::env::set_var("CANDLE_NUM_THREADS", &half);
 }
 
 /// The evaluation opponents (from the config's specs) and the labelled positions.
@@ -201,11 +225,13 @@ fn next_free_dir(runs: &Path, name: &str) -> PathBuf {
         .expect("some number is free")
 }
 
-/// Two progress bars: generations (with ETA) and the current phase.
+/// Progress bars: generations (with ETA), self-play or evaluation, and training (which runs
+/// beside self-play when `training.overlap_selfplay`).
 struct Bars {
     multi: MultiProgress,
     overall: ProgressBar,
     phase: ProgressBar,
+    learner: ProgressBar,
 }
 
 impl Bars {
@@ -221,22 +247,30 @@ impl Bars {
         );
         overall.set_prefix("training");
         overall.set_position(done as u64);
-        let phase = multi.add(ProgressBar::new(1));
-        phase.set_style(
-            ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        phase.enable_steady_tick(Duration::from_millis(250));
+        let bar = || {
+            let bar = multi.add(ProgressBar::new(1));
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        };
+        let (phase, learner) = (bar(), bar());
+        learner.set_prefix("training");
+        learner.set_message("steps");
         Bars {
             multi,
             overall,
             phase,
+            learner,
         }
     }
 
     fn finish(&self) {
         self.phase.finish_and_clear();
+        self.learner.finish_and_clear();
         self.overall.finish();
     }
 }
@@ -254,10 +288,8 @@ impl Observer for Bars {
     }
 
     fn training_progress(&self, done: usize, total: usize) {
-        self.phase.set_prefix("training");
-        self.phase.set_length(total as u64);
-        self.phase.set_position(done as u64);
-        self.phase.set_message("steps");
+        self.learner.set_length(total as u64);
+        self.learner.set_position(done as u64);
     }
 
     fn evaluating(&self) {
@@ -275,12 +307,18 @@ impl Observer for Bars {
 /// One line of key figures per generation.
 fn generation_line(m: &Metrics) -> String {
     let f = |k: &str| m.get(k).unwrap_or(f64::NAN);
+    let loss = match m.get("loss") {
+        Some(loss) => format!(
+            "loss {loss:.3} (policy {:.3}, value {:.3})",
+            f("loss_policy"),
+            f("loss_value")
+        ),
+        // The first generation of an overlapped run only plays.
+        None => "no training yet".to_string(),
+    };
     let mut line = format!(
-        "gen {:>4}  loss {:.3} (policy {:.3}, value {:.3})  {:.0} sims/s  batch {:.0}  {:.0}s",
+        "gen {:>4}  {loss}  {:.0} sims/s  batch {:.0}  {:.0}s",
         f("generation"),
-        f("loss"),
-        f("loss_policy"),
-        f("loss_value"),
         f("simulations_per_s"),
         f("mean_batch"),
         f("wall_s"),

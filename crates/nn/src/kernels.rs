@@ -9,8 +9,11 @@
 
 use std::sync::Arc;
 
-use candle_core::{CpuStorage, CustomOp1, DType, Layout, Shape, Tensor};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Device, Layout, Shape, Storage, Tensor,
+};
 
+use crate::layers::{add_row, col_mean, mul_row};
 use crate::Result;
 
 /// tanh by a rational approximation x·P(x²)/Q(x²) on [-9, 9] (beyond, tanh is ±1 in f32);
@@ -69,6 +72,21 @@ fn gelu_value(x: f32) -> f32 {
 fn gelu_derivative(x: f32) -> f32 {
     let t = fast_tanh(SQRT_2_OVER_PI * (x + GELU_C * x * x * x));
     0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x)
+}
+
+/// Runs `f` on the f32 values of a CPU tensor (made contiguous first), without copying them.
+fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
+    let t = t.contiguous()?;
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        Storage::Cpu(s) => Ok(f(contiguous_f32(s, layout)?)),
+        _ => candle_core::bail!("kernel needs a CPU tensor"),
+    }
+}
+
+/// Whether the hand-written CPU kernels apply to `t`.
+fn cpu_f32(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
 }
 
 fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
@@ -182,6 +200,22 @@ pub(crate) fn softmax_last_inference(x: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// Rows of `x` [rows, cols] picked by `idx`, one after another; an index equal to `rows` picks a
+/// row of zeros.
+fn gather(x: &[f32], rows: usize, cols: usize, idx: &[u32]) -> Vec<f32> {
+    let zeros = vec![0f32; cols];
+    let mut out = Vec::with_capacity(idx.len() * cols);
+    for &i in idx {
+        let i = i as usize;
+        if i < rows {
+            out.extend_from_slice(&x[i * cols..(i + 1) * cols]);
+        } else {
+            out.extend_from_slice(&zeros);
+        }
+    }
+    out
+}
+
 /// Row gather for the ResNet's convolutions: output row i is input row `idx[i]`, or zeros when
 /// `idx[i]` equals the number of input rows (an off-board neighbour).
 struct GatherRows {
@@ -195,18 +229,8 @@ impl CustomOp1 for GatherRows {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(s, l)?;
         let (rows, cols) = l.shape().dims2()?;
-        let zeros = vec![0f32; cols];
-        let mut out = Vec::with_capacity(self.idx.len() * cols);
-        for &i in self.idx.iter() {
-            let i = i as usize;
-            if i < rows {
-                out.extend_from_slice(&x[i * cols..(i + 1) * cols]);
-            } else {
-                out.extend_from_slice(&zeros);
-            }
-        }
+        let out = gather(contiguous_f32(s, l)?, rows, cols, &self.idx);
         Ok((CpuStorage::F32(out), Shape::from((self.idx.len(), cols))))
     }
 
@@ -236,6 +260,279 @@ pub(crate) fn gather_rows(x: &Tensor, idx: &Tensor, idx_host: &Arc<Vec<u32>>) ->
         let padded = Tensor::cat(&[x, &Tensor::zeros((1, c), x.dtype(), x.device())?], 0)?;
         Ok(padded.index_select(idx, 0)?)
     }
+}
+
+/// A k×k convolution in training, as one op: gather every cell's neighbourhood (as
+/// [`gather_rows`]) and multiply by the [k·k·C_in, C_out] weight matrix.
+///
+/// Why one op: candle's backward zero-fills and then accumulates the gradient of every
+/// intermediate tensor. As two ops, the gathered [B·H·W, k·k·C_in] matrix (9× the activations)
+/// was such an intermediate, and with batch norm's many element-wise steps these fills and adds
+/// took over a third of a ResNet training step. Here the gathered matrix lives only inside the
+/// op; the backward gathers again rather than keeping it.
+struct GatherMatmul {
+    idx: Arc<Vec<u32>>,
+}
+
+impl GatherMatmul {
+    /// The gathered rows as a [rows, k] tensor (k = taps · C_in).
+    fn columns(&self, x: &[f32], rows: usize, c: usize, k: usize) -> candle_core::Result<Tensor> {
+        Tensor::from_vec(gather(x, rows, c, &self.idx), (rows, k), &Device::Cpu)
+    }
+}
+
+impl CustomOp2 for GatherMatmul {
+    fn name(&self) -> &'static str {
+        "ludus-gather-matmul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (rows, c) = xl.shape().dims2()?;
+        let (k, c_out) = wl.shape().dims2()?;
+        let w = Tensor::from_slice(contiguous_f32(ws, wl)?, (k, c_out), &Device::Cpu)?;
+        let out = self
+            .columns(contiguous_f32(xs, xl)?, rows, c, k)?
+            .matmul(&w)?;
+        Ok((
+            CpuStorage::F32(out.flatten_all()?.to_vec1()?),
+            Shape::from((rows, c_out)),
+        ))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let (rows, c) = x.dims2()?;
+        let k = w.dim(0)?;
+        let taps = k / c;
+        let grad = grad.contiguous()?;
+        let cols = with_f32(x, |x| self.columns(x, rows, c, k))??;
+        let dw = cols.t()?.matmul(&grad)?;
+        // d(columns) = grad · Wᵀ, scatter-added back to the rows each column was gathered from.
+        let dcols = grad.matmul(&w.t()?)?;
+        let mut dx = vec![0f32; rows * c];
+        with_f32(&dcols, |dcols| {
+            for (i, row) in dcols.chunks_exact(k).enumerate() {
+                for t in 0..taps {
+                    let src = self.idx[i * taps + t] as usize;
+                    if src < rows {
+                        let acc = &mut dx[src * c..(src + 1) * c];
+                        for (a, d) in acc.iter_mut().zip(&row[t * c..(t + 1) * c]) {
+                            *a += d;
+                        }
+                    }
+                }
+            }
+        })?;
+        Ok((Some(Tensor::from_vec(dx, (rows, c), x.device())?), Some(dw)))
+    }
+}
+
+/// `gather_rows(x, idx)` reshaped to [rows, k] times `w` [k, C_out], where each row of `x`
+/// [rows, C] gathers `k / C` rows (`idx` has rows · k / C entries).
+pub(crate) fn gather_matmul(
+    x: &Tensor,
+    idx: &Tensor,
+    idx_host: &Arc<Vec<u32>>,
+    w: &Tensor,
+) -> Result<Tensor> {
+    if cpu_f32(x) && cpu_f32(w) {
+        Ok(x.contiguous()?.apply_op2(
+            &w.contiguous()?,
+            GatherMatmul {
+                idx: idx_host.clone(),
+            },
+        )?)
+    } else {
+        gather_matmul_graph(x, idx, idx_host, w)
+    }
+}
+
+/// [`gather_matmul`] from candle's own ops (any device).
+fn gather_matmul_graph(
+    x: &Tensor,
+    idx: &Tensor,
+    idx_host: &Arc<Vec<u32>>,
+    w: &Tensor,
+) -> Result<Tensor> {
+    let rows = x.dim(0)?;
+    let cols = gather_rows(x, idx, idx_host)?.reshape((rows, w.dim(0)?))?;
+    Ok(cols.matmul(w)?)
+}
+
+/// Batch normalisation in training (with an optional ReLU after it) as one op, for the same
+/// reason as [`GatherMatmul`]: as candle ops it is a dozen full-size intermediates. The batch
+/// statistics are computed before the op (they are also needed for the running averages) and
+/// enter it as constants; the backward accounts for their dependence on `x` by the usual
+/// closed form dx = γ·σ⁻¹/N · (N·g − Σg − x̂·Σ(g·x̂)).
+struct BatchNormTrain {
+    mean: Vec<f32>,
+    inv_std: Vec<f32>,
+    relu: bool,
+}
+
+impl CustomOp3 for BatchNormTrain {
+    fn name(&self) -> &'static str {
+        "ludus-batch-norm-train"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, gamma, beta) = (
+            contiguous_f32(xs, xl)?,
+            contiguous_f32(gs, gl)?,
+            contiguous_f32(bs, bl)?,
+        );
+        let c = gamma.len();
+        let scale: Vec<f32> = (0..c).map(|j| self.inv_std[j] * gamma[j]).collect();
+        let mut out = Vec::with_capacity(x.len());
+        for row in x.chunks_exact(c) {
+            for j in 0..c {
+                let y = (row[j] - self.mean[j]) * scale[j] + beta[j];
+                out.push(if self.relu { y.max(0.0) } else { y });
+            }
+        }
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (n, c) = x.dims2()?;
+        let gamma = gamma.to_vec1::<f32>()?;
+        // The gradient through the ReLU, then the per-channel sums Σg and Σ(g·x̂).
+        let g: Vec<f32> = with_f32(grad, |grad| {
+            if !self.relu {
+                return Ok(grad.to_vec());
+            }
+            with_f32(res, |y| {
+                grad.iter()
+                    .zip(y)
+                    .map(|(&g, &y)| if y > 0.0 { g } else { 0.0 })
+                    .collect()
+            })
+        })??;
+        let (mut sum_g, mut sum_gx) = (vec![0f64; c], vec![0f64; c]);
+        let dx = with_f32(x, |x| {
+            for (xr, gr) in x.chunks_exact(c).zip(g.chunks_exact(c)) {
+                for j in 0..c {
+                    let xhat = (xr[j] - self.mean[j]) * self.inv_std[j];
+                    sum_g[j] += gr[j] as f64;
+                    sum_gx[j] += (gr[j] * xhat) as f64;
+                }
+            }
+            let nf = n as f32;
+            let mut dx = Vec::with_capacity(x.len());
+            for (xr, gr) in x.chunks_exact(c).zip(g.chunks_exact(c)) {
+                for j in 0..c {
+                    let xhat = (xr[j] - self.mean[j]) * self.inv_std[j];
+                    let k = gamma[j] * self.inv_std[j] / nf;
+                    dx.push(k * (nf * gr[j] - sum_g[j] as f32 - xhat * sum_gx[j] as f32));
+                }
+            }
+            dx
+        })?;
+        let dev = x.device();
+        let to_f32 = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<_>>();
+        Ok((
+            Some(Tensor::from_vec(dx, (n, c), dev)?),
+            Some(Tensor::from_vec(to_f32(sum_gx), c, dev)?),
+            Some(Tensor::from_vec(to_f32(sum_g), c, dev)?),
+        ))
+    }
+}
+
+/// Batch normalisation of `x` [N, C] by its own column statistics, scaled by `gamma` and shifted
+/// by `beta` (each [C]), then a ReLU if `relu`. Returns the output and the batch mean and biased
+/// variance (detached, for the running averages).
+pub(crate) fn batch_norm_train(
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    eps: f64,
+    relu: bool,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    if !(cpu_f32(x) && cpu_f32(gamma) && cpu_f32(beta)) {
+        return batch_norm_graph(x, gamma, beta, eps, relu);
+    }
+    let (n, c) = x.dims2()?;
+    let (mean, var) = with_f32(x, |x| {
+        let mut mean = vec![0f64; c];
+        for row in x.chunks_exact(c) {
+            for (m, &v) in mean.iter_mut().zip(row) {
+                *m += v as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n as f64);
+        let mut var = vec![0f64; c];
+        for row in x.chunks_exact(c) {
+            for j in 0..c {
+                let d = row[j] as f64 - mean[j];
+                var[j] += d * d;
+            }
+        }
+        var.iter_mut().for_each(|v| *v /= n as f64);
+        (mean, var)
+    })?;
+    let op = BatchNormTrain {
+        mean: mean.iter().map(|&m| m as f32).collect(),
+        inv_std: var
+            .iter()
+            .map(|&v| (1.0 / (v + eps).sqrt()) as f32)
+            .collect(),
+        relu,
+    };
+    let mean = Tensor::from_slice(&op.mean, c, x.device())?;
+    let var = Tensor::from_vec(
+        var.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+        c,
+        x.device(),
+    )?;
+    let y = x
+        .contiguous()?
+        .apply_op3(&gamma.contiguous()?, &beta.contiguous()?, op)?;
+    Ok((y, mean, var))
+}
+
+/// [`batch_norm_train`] from candle's own ops (any device). Column statistics and row-vector
+/// broadcasts go through matrix products (see `layers::add_row`): candle's strided reductions
+/// made their backward slow.
+fn batch_norm_graph(
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    eps: f64,
+    relu: bool,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let mean = col_mean(x)?;
+    let centred = add_row(x, &mean.neg()?)?;
+    let var = col_mean(&centred.sqr()?)?;
+    let inv_std = (&var + eps)?.sqrt()?.recip()?;
+    let y = add_row(&mul_row(&mul_row(&centred, &inv_std)?, gamma)?, beta)?;
+    let y = if relu { y.relu()? } else { y };
+    Ok((y, mean.detach(), var.detach()))
 }
 
 #[cfg(test)]
@@ -335,5 +632,102 @@ mod tests {
             g1.get(x.as_tensor()).unwrap().to_vec2::<f32>().unwrap(),
             g2.get(x.as_tensor()).unwrap().to_vec2::<f32>().unwrap()
         );
+    }
+
+    /// Max |a − b| over two same-shape tensors.
+    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    /// A loss with a different weight on every output element, so every gradient entry counts.
+    fn weighted_sum(y: &Tensor) -> Tensor {
+        let n = y.elem_count();
+        let w = Tensor::arange(0f32, n as f32, y.device())
+            .unwrap()
+            .affine(0.37, -3.0)
+            .unwrap()
+            .sin()
+            .unwrap()
+            .reshape(y.shape())
+            .unwrap();
+        (y * w).unwrap().sum_all().unwrap()
+    }
+
+    /// Irregular fixed values (candle's CPU generator cannot be seeded).
+    fn random_var(shape: (usize, usize), seed: u64) -> Var {
+        let n = shape.0 * shape.1;
+        let t = Tensor::arange(0f32, n as f32, &Device::Cpu)
+            .unwrap()
+            .affine(1.7 + seed as f64, 0.3 * seed as f64)
+            .unwrap()
+            .sin()
+            .unwrap()
+            .affine(1.5, 0.2)
+            .unwrap()
+            .reshape(shape)
+            .unwrap();
+        Var::from_tensor(&t).unwrap()
+    }
+
+    #[test]
+    fn fused_gather_matmul_matches_candle_ops_forward_and_backward() {
+        let dev = Device::Cpu;
+        // 5 rows of 3 channels, each gathering 2 rows (one of them sometimes off the board).
+        let x = random_var((5, 3), 1);
+        let w = random_var((6, 4), 2);
+        let host = Arc::new(vec![1u32, 0, 2, 5, 4, 3, 5, 1, 0, 0]);
+        let idx = Tensor::new(host.as_slice(), &dev).unwrap();
+        let fused = gather_matmul(x.as_tensor(), &idx, &host, w.as_tensor()).unwrap();
+        let graph = gather_matmul_graph(x.as_tensor(), &idx, &host, w.as_tensor()).unwrap();
+        assert!(max_diff(&fused, &graph) < 1e-5);
+        let g1 = weighted_sum(&fused).backward().unwrap();
+        let g2 = weighted_sum(&graph).backward().unwrap();
+        for v in [&x, &w] {
+            let (a, b) = (
+                g1.get(v.as_tensor()).unwrap(),
+                g2.get(v.as_tensor()).unwrap(),
+            );
+            assert!(max_diff(a, b) < 1e-4, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn fused_batch_norm_matches_candle_ops_forward_and_backward() {
+        for relu in [false, true] {
+            let x = random_var((7, 3), 3);
+            let gamma = random_var((1, 3), 4);
+            let beta = random_var((1, 3), 5);
+            let (g, b) = (
+                gamma.as_tensor().flatten_all().unwrap(),
+                beta.as_tensor().flatten_all().unwrap(),
+            );
+            let (y1, m1, v1) = batch_norm_train(x.as_tensor(), &g, &b, 1e-5, relu).unwrap();
+            let (y2, m2, v2) = batch_norm_graph(x.as_tensor(), &g, &b, 1e-5, relu).unwrap();
+            assert!(max_diff(&y1, &y2) < 1e-5);
+            assert!(max_diff(&m1, &m2) < 1e-5 && max_diff(&v1, &v2) < 1e-5);
+            if relu {
+                // Some outputs are clipped, so the ReLU's gradient mask is exercised.
+                let zeros = y1.eq(0f32).unwrap().to_dtype(DType::F32).unwrap();
+                assert!(zeros.sum_all().unwrap().to_scalar::<f32>().unwrap() > 0.0);
+            }
+            let g1 = weighted_sum(&y1).backward().unwrap();
+            let g2 = weighted_sum(&y2).backward().unwrap();
+            for v in [&x, &gamma, &beta] {
+                let (a, b) = (
+                    g1.get(v.as_tensor()).unwrap(),
+                    g2.get(v.as_tensor()).unwrap(),
+                );
+                assert!(max_diff(a, b) < 1e-4, "relu {relu}: {a} vs {b}");
+            }
+        }
     }
 }

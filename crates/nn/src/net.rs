@@ -234,15 +234,17 @@ impl Network {
         }
     }
 
-    /// A frozen copy for inference (search, self-play): same weights, no gradient graph.
+    /// A frozen copy for inference (search, self-play): the same weights as now, no gradient
+    /// graph. The weights are copied, not shared: training updates its variables in place, and
+    /// a copy must keep the values it was taken with (a previous generation to play against, a
+    /// self-play network while the learner trains beside it).
     pub fn inference_copy(&self) -> Result<Network> {
-        Network::from_tensors(
-            &self.config,
-            &self.shape,
-            &self.device,
-            self.tensors(),
-            false,
-        )
+        let snapshot = self
+            .tensors()
+            .into_iter()
+            .map(|(k, t)| Ok((k, t.copy()?)))
+            .collect::<Result<HashMap<_, _>>>()?;
+        Network::from_tensors(&self.config, &self.shape, &self.device, snapshot, false)
     }
 
     /// The same network on another device (frozen or trainable as `self`).

@@ -25,7 +25,7 @@ use candle_nn::VarBuilder;
 use crate::layers::{linear, Linear};
 
 use crate::config::{ResnetConfig, ValueHead};
-use crate::layers::{add_row, col_mean, mul_row, tracks_grad};
+use crate::layers::tracks_grad;
 use crate::net::{NetOutput, NetShape};
 use crate::Result;
 
@@ -102,24 +102,16 @@ impl BatchNorm {
     }
 
     /// Training mode: batch statistics (biased variance for normalising, unbiased for the
-    /// running estimate, as PyTorch), and the running statistics move towards them.
-    fn forward_train(&self, x: &Tensor) -> Result<Tensor> {
-        // Column statistics and row-vector broadcasts go through matrix products (see
-        // `layers::add_row`): candle's strided reductions made their backward slow.
+    /// running estimate, as PyTorch), and the running statistics move towards them. `relu`
+    /// applies a ReLU to the output (fused with the normalisation on the CPU).
+    fn forward_train(&self, x: &Tensor, relu: bool) -> Result<Tensor> {
         let n = x.dim(0)?;
-        let mean = col_mean(x)?;
-        let centred = add_row(x, &mean.neg()?)?;
-        let var = col_mean(&centred.sqr()?)?;
-        let inv_std = (&var + BN_EPS)?.sqrt()?.recip()?;
-        let y = add_row(
-            &mul_row(&mul_row(&centred, &inv_std)?, &self.weight)?,
-            &self.bias,
-        )?;
-        let unbiased = (var.detach() * (n as f64 / (n.max(2) - 1) as f64))?;
+        let (y, mean, var) =
+            crate::kernels::batch_norm_train(x, &self.weight, &self.bias, BN_EPS, relu)?;
+        let unbiased = (var * (n as f64 / (n.max(2) - 1) as f64))?;
         let m = BN_MOMENTUM;
-        self.running_mean.set(
-            &((self.running_mean.as_detached_tensor() * (1.0 - m))? + (mean.detach() * m)?)?,
-        )?;
+        self.running_mean
+            .set(&((self.running_mean.as_detached_tensor() * (1.0 - m))? + (mean * m)?)?)?;
         self.running_var
             .set(&((self.running_var.as_detached_tensor() * (1.0 - m))? + (unbiased * m)?)?)?;
         Ok(y)
@@ -171,7 +163,25 @@ impl ConvBn {
             .reshape((k * k * c_in, c_out))?)
     }
 
-    fn forward(&self, x: &Tensor, nb: &Neighbours, batch: usize, train: bool) -> Result<Tensor> {
+    /// Convolution, batch norm, then a ReLU if `relu`.
+    fn forward(
+        &self,
+        x: &Tensor,
+        nb: &Neighbours,
+        batch: usize,
+        train: bool,
+        relu: bool,
+    ) -> Result<Tensor> {
+        if train {
+            let w = self.weight_matrix()?;
+            let pre = if self.kernel == 1 {
+                x.matmul(&w)?
+            } else {
+                let (idx, idx_host) = nb.indices(batch, self.kernel, x.device())?;
+                crate::kernels::gather_matmul(x, &idx, &idx_host, &w)?
+            };
+            return self.bn.forward_train(&pre, relu);
+        }
         let cols = if self.kernel == 1 {
             x.clone()
         } else {
@@ -180,9 +190,6 @@ impl ConvBn {
             crate::kernels::gather_rows(x, &idx, &idx_host)?
                 .reshape((rows, self.kernel * self.kernel * c))?
         };
-        if train {
-            return self.bn.forward_train(&cols.matmul(&self.weight_matrix()?)?);
-        }
         let fold = || -> Result<(Tensor, Tensor)> {
             let (scale, shift) = self.bn.scale_shift()?;
             let w = self.weight_matrix()?.broadcast_mul(&scale.unsqueeze(0)?)?;
@@ -201,7 +208,8 @@ impl ConvBn {
                 }
             }
         };
-        Ok(cols.matmul(&w)?.broadcast_add(&b)?)
+        let y = cols.matmul(&w)?.broadcast_add(&b)?;
+        Ok(if relu { y.relu()? } else { y })
     }
 }
 
@@ -254,10 +262,10 @@ impl ResnetTrunk {
             .contiguous()?
             .reshape((b * h * w, c))?;
         let nb = &self.neighbours;
-        let mut x = self.stem.forward(&rows, nb, b, train)?.relu()?;
+        let mut x = self.stem.forward(&rows, nb, b, train, true)?;
         for block in &self.blocks {
-            let y = block.a.forward(&x, nb, b, train)?.relu()?;
-            let y = block.b.forward(&y, nb, b, train)?;
+            let y = block.a.forward(&x, nb, b, train, true)?;
+            let y = block.b.forward(&y, nb, b, train, false)?;
             x = (y + x)?.relu()?;
         }
         Ok(x)
@@ -312,15 +320,13 @@ impl ResnetNet {
         // Policy planes flattened channel-major ([B, 2, H·W]), as PyTorch's flatten of NCHW.
         let p = self
             .policy_conv
-            .forward(&x, nb, b, train)?
-            .relu()?
+            .forward(&x, nb, b, train, true)?
             .reshape((b, (), 2))?
             .transpose(1, 2)?
             .flatten_from(1)?;
         let v = self
             .value_conv
-            .forward(&x, nb, b, train)?
-            .relu()?
+            .forward(&x, nb, b, train, true)?
             .reshape((b, ()))?;
         let v = self.value_fc1.forward(&v)?.relu()?;
         NetOutput::new(
@@ -367,7 +373,7 @@ mod tests {
             .reshape((48, 3))
             .unwrap();
         let ours = conv
-            .forward(&rows, &nb, 2, false)
+            .forward(&rows, &nb, 2, false, false)
             .unwrap()
             .reshape((2, 4, 6, 5))
             .unwrap()

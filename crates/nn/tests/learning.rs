@@ -170,3 +170,51 @@ fn lstm_fits_tictactoe_perfect_play() {
         3e-3,
     );
 }
+
+/// An inference copy is a snapshot: training the original afterwards (which updates its
+/// variables in place) leaves the copy's outputs as they were. Trainers rely on this for the
+/// previous generation they play against and for self-play running beside the learner.
+#[test]
+fn an_inference_copy_keeps_its_weights_while_the_original_trains() {
+    let dev = Device::Cpu;
+    let game = TicTacToe;
+    let config = NetConfig::new(
+        Arch::Resnet(ResnetConfig {
+            channels: 8,
+            blocks: 1,
+        }),
+        ValueHead::Wdl,
+    );
+    let net = Network::new(&config, &NetShape::of(&game), &dev, 5).unwrap();
+    let solved = common::solved_tictactoe();
+    let refs: Vec<_> = solved.iter().take(64).map(|s| &s.state).collect();
+    let (obs, legal) = encode_states(&game, &refs, &dev).unwrap();
+    let logits = |n: &Network| {
+        n.forward_t(&obs, &legal, false)
+            .unwrap()
+            .policy_logits
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()
+    };
+    let snapshot = net.inference_copy().unwrap();
+    let before = logits(&snapshot);
+    let mut opt = Optimizer::new(&net, OptimizerConfig::default()).unwrap();
+    let target = Tensor::ones((64, 9), candle_core::DType::F32, &dev)
+        .unwrap()
+        .affine(1.0 / 9.0, 0.0)
+        .unwrap();
+    let values = Tensor::ones(64, candle_core::DType::F32, &dev).unwrap();
+    for _ in 0..5 {
+        let out = net.forward_t(&obs, &legal, true).unwrap();
+        let losses = policy_value_loss(&out, &target, &values, 1.0).unwrap();
+        opt.backward_step(&losses.total).unwrap();
+    }
+    assert_ne!(logits(&net), before, "training changed nothing");
+    assert_eq!(
+        logits(&snapshot),
+        before,
+        "the snapshot moved with training"
+    );
+}
