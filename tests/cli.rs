@@ -1169,3 +1169,153 @@ fn rts_serve_connects_to_microrts_in_its_server_mode() {
         stderr(&o)
     );
 }
+
+/// Settings that make an RTS training run take seconds.
+const QUICK_RTS: &[&str] = &[
+    "--set",
+    "checkpoint_every=1",
+    "--set",
+    "collect.games=2",
+    "--set",
+    "collect.steps=8",
+    "--set",
+    "ppo.minibatches=1",
+    "--set",
+    "ppo.epochs=1",
+    "--set",
+    "evaluation.every=2",
+    "--set",
+    "evaluation.games=2",
+    "--set",
+    "evaluation.opponents=[\"passive\"]",
+    "--set",
+    "league.snapshot_every=2",
+    "--set",
+    "policy.d_model=16",
+    "--set",
+    "policy.heads=2",
+    "--set",
+    "policy.ff=16",
+    "--set",
+    "policy.core_hidden=16",
+    "--set",
+    "policy.spatial_channels=8",
+    "--set",
+    "policy.max_entities=24",
+    "--set",
+    "game.max_cycles=300",
+];
+
+#[test]
+fn train_microrts_writes_a_run_that_resumes_and_plays() {
+    let runs = scratch_dir("train-rts");
+    let mut args = vec![
+        "train",
+        "--game",
+        "microrts",
+        "--map",
+        "gen:6x6",
+        "--runs-dir",
+        runs.to_str().unwrap(),
+        "--name",
+        "r",
+        "--set",
+        "updates=4",
+        "--max-generations",
+        "3",
+    ];
+    args.extend_from_slice(QUICK_RTS);
+    let o = ludus(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = runs.join("r");
+    let update = |d: &std::path::Path| -> u64 {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("state.json")).unwrap()).unwrap();
+        v["update"].as_u64().unwrap()
+    };
+    assert_eq!(update(&dir), 3);
+    assert!(dir.join("snapshots/update-000002.safetensors").exists());
+    assert!(dir.join("checkpoints/latest.safetensors").exists());
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let score = header
+        .iter()
+        .position(|h| *h == "score_vs_passive")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = metrics
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert!(
+        !rows[1][score].is_empty(),
+        "update 2 is evaluated: {metrics}"
+    );
+
+    // A changed config on resume is refused; the plain resume finishes the run.
+    let o = ludus(&[
+        "train",
+        "--resume",
+        dir.to_str().unwrap(),
+        "--set",
+        "ppo.epochs=3",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--accept-config-change"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ludus(&["train", "--resume", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at update 3 of 4"), "{}", stderr(&o));
+    assert_eq!(update(&dir), 4);
+
+    // The trained agent plays: on its map, and with a clear refusal on another size.
+    let spec = format!("ppo:{}", dir.display());
+    let o = ludus(&[
+        "rts",
+        "play",
+        "--map",
+        "gen:6x6",
+        "--p0",
+        &spec,
+        "--p1",
+        "rts:passive",
+        "--games",
+        "2",
+        "--max-cycles",
+        "200",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ludus(&[
+        "rts",
+        "play",
+        "--map",
+        "gen:8x8",
+        "--p0",
+        &spec,
+        "--p1",
+        "rts:passive",
+        "--games",
+        "1",
+        "--max-cycles",
+        "50",
+    ]);
+    assert!(stderr(&o).contains("trained on 6×6 maps"), "{}", stderr(&o));
+    let o = ludus(&[
+        "rts",
+        "play",
+        "--p0",
+        "ppo:/no/such/run",
+        "--p1",
+        "rts:passive",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a run directory"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&runs).unwrap();
+}

@@ -356,16 +356,8 @@ impl TrainConfig {
     pub fn with_overrides(&self, overrides: &[String]) -> Result<TrainConfig, TrainError> {
         let mut table = toml::Value::try_from(self)
             .map_err(|e| TrainError::Config(format!("cannot represent the config: {e}")))?;
-        for item in overrides {
-            let (key, raw) = item.split_once('=').ok_or_else(|| {
-                TrainError::Config(format!(
-                    "override `{item}` is not KEY=VALUE (e.g. search.simulations=64)"
-                ))
-            })?;
-            let key = key.trim();
-            let value = parse_value(raw.trim());
-            set_path(&mut table, key, value)?;
-        }
+        ludus_core::overrides::apply_overrides(&mut table, overrides)
+            .map_err(TrainError::Config)?;
         let text = toml::to_string(&table)
             .map_err(|e| TrainError::Config(format!("cannot represent the config: {e}")))?;
         let mut config: TrainConfig = toml::from_str(&text).map_err(|e| {
@@ -432,34 +424,6 @@ impl TrainConfig {
             }
         }
     }
-}
-
-fn parse_value(raw: &str) -> toml::Value {
-    toml::from_str::<toml::Table>(&format!("v = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
-}
-
-fn set_path(table: &mut toml::Value, key: &str, value: toml::Value) -> Result<(), TrainError> {
-    let mut node = table;
-    let parts: Vec<&str> = key.split('.').collect();
-    for (i, part) in parts.iter().enumerate() {
-        let map = node.as_table_mut().ok_or_else(|| {
-            TrainError::Config(format!(
-                "--set {key}: `{}` is not a section",
-                parts[..i].join(".")
-            ))
-        })?;
-        if i + 1 == parts.len() {
-            map.insert(part.to_string(), value);
-            return Ok(());
-        }
-        node = map
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-    }
-    Err(TrainError::Config(format!("--set {key}: empty key")))
 }
 
 /// Overlays `top` on `base`, table by table (a `[net]` table replaces the whole net, since

@@ -1,11 +1,19 @@
 //! The AlphaZero training loop and its run directory.
 //!
 //! One generation, top to bottom ([`Trainer::generation`]):
-//! 1. **Self-play**: `games_per_generation` games with the current weights ([`play_games`]).
+//! 1. **Self-play**: `games_per_generation` games with the weights the generation starts from
+//!    ([`play_games`], on a snapshot of them).
 //! 2. **Replay**: their positions become one shard, saved to `replay/`, added to the window;
 //!    the games themselves go to the episode log (on its own thread).
 //! 3. **Training**: `steps_per_generation` AdamW steps on batches sampled from the window, each
-//!    position under a random board symmetry.
+//!    position under a random board symmetry. With `training.overlap_selfplay` (the default)
+//!    this runs beside step 1 on its own thread, on the window as it was before this
+//!    generation's games, so the two steps take the time of the longer one.
+//!
+//! Self-play and the learner meet only there: games in (a shard), weights out (a snapshot).
+//! Both are functions of their inputs and of `(seed, generation)`, so the overlapped run is
+//! as reproducible as the sequential one, and a networked transport between separate actor and
+//! learner processes could take the place of the thread without changing either side.
 //! 4. **Checkpoint**: weights and optimiser state for this generation.
 //! 5. **Evaluation**: matches against the configured opponents and the previous generation, and
 //!    the share of optimal moves where the caller supplied labelled positions.
@@ -644,7 +652,7 @@ impl<G: Game> Trainer<G> {
     /// Step 3: AdamW steps on batches from the window (none while it is empty: the first
     /// generation of an overlapped run).
     fn train(&mut self, g: usize, observer: &dyn Observer) -> Result<TrainLosses, TrainError> {
-        if self.replay.len() == 0 {
+        if self.replay.is_empty() {
             return Ok(TrainLosses::default());
         }
         let steps = self.config.training.steps_per_generation;

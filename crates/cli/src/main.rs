@@ -18,6 +18,7 @@ mod play;
 mod rts_cmd;
 mod tournament;
 mod train;
+mod train_rts;
 
 use std::process::ExitCode;
 

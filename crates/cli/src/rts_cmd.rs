@@ -167,13 +167,49 @@ fn table(version: u8) -> Result<UnitTypeTable> {
 
 /// A bot from an `rts:NAME` spec.
 fn bot(spec: &str, seed: u64) -> Result<Box<dyn RtsAgent>> {
+    if let Some(rest) = spec.strip_prefix("ppo:") {
+        return ppo_agent(spec, rest, seed);
+    }
     let name = spec.strip_prefix("rts:").unwrap_or(spec);
     parse_bot(name, seed).with_context(|| {
         format!(
-            "unknown RTS agent `{spec}`; accepted: rts:NAME with NAME one of {}",
+            "unknown RTS agent `{spec}`; accepted: rts:NAME with NAME one of {}, or ppo:RUN_DIR[@UPDATE][:greedy]",
             ludus_rts::BOT_NAMES
         )
     })
+}
+
+/// A trained RTS agent: `ppo:RUN_DIR[@UPDATE][:greedy]` (latest checkpoint unless UPDATE is
+/// given; choices sampled unless `greedy`).
+fn ppo_agent(spec: &str, rest: &str, seed: u64) -> Result<Box<dyn RtsAgent>> {
+    let (path, greedy) = match rest.strip_suffix(":greedy") {
+        Some(p) => (p, true),
+        None => (rest, false),
+    };
+    let (dir, update) = match path.rsplit_once('@') {
+        Some((d, u)) => (
+            d,
+            Some(
+                u.parse::<u64>()
+                    .with_context(|| format!("`{spec}`: `@{u}` is not an update number"))?,
+            ),
+        ),
+        None => (path, None),
+    };
+    let (policy, config) = ludus_rts_ppo::trainer::load_run_policy(
+        std::path::Path::new(dir),
+        update,
+        &ludus_nn::candle_core::Device::Cpu,
+    )
+    .with_context(|| format!("agent `{spec}`"))?;
+    let map = Map::from_spec(&config.game.map, &table(config.game.utt)?)?;
+    let max_cycles = config
+        .game
+        .max_cycles
+        .unwrap_or_else(|| map.competition_cycles());
+    let mut agent = ludus_rts_ppo::PolicyAgent::new(spec.to_string(), policy, max_cycles, greedy);
+    agent.reseed(seed);
+    Ok(Box::new(agent))
 }
 
 fn play(args: PlayArgs) -> Result<()> {
@@ -399,18 +435,7 @@ impl RtsArena {
         };
         let utt = Arc::new(table(version)?);
         let map = Map::from_spec(&map_spec, &utt).with_context(|| format!("game `{spec}`"))?;
-        let side = map.width.max(map.height);
-        let max_cycles = cycles.unwrap_or(if side <= 8 {
-            3000
-        } else if side <= 16 {
-            4000
-        } else if side <= 24 {
-            5000
-        } else if side <= 32 {
-            6000
-        } else {
-            8000
-        });
+        let max_cycles = cycles.unwrap_or_else(|| map.competition_cycles());
         Ok(RtsArena {
             map,
             utt,

@@ -17,48 +17,60 @@ use ludus_registry::{agent_from_spec, game_from_spec, GameVisitor, RegisteredGam
   ludus train --game connect4 --name c4 --set search.simulations=64
   ludus train --resume runs/c4                      # continue after Ctrl-C or kill -9
   ludus train --game connect4 --config run.toml --device cuda
+  ludus train --game microrts --map gen:8x8 --name rts  # the RTS agent: PPO against a league
 
 Writes runs/NAME/: config.toml, state.json, metrics.csv, checkpoints/ (every generation, latest,
 best), replay/ and plots/progress.{png,svg}. The [net], [search], [selfplay], [replay],
 [training], [optimizer] and [evaluation] tables of config.toml are the hyper-parameters.")]
 pub struct Args {
-    /// The game (tictactoe, connect4, othello, go[:size=N]); default: the config's, or connect4.
+    /// The game (tictactoe, connect4, othello, go[:size=N], or microrts for the RTS agent);
+    /// default: the config's, or connect4.
     #[arg(long)]
-    game: Option<String>,
+    pub(crate) game: Option<String>,
     /// A TOML run config; keys it leaves out take the game's defaults.
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Override one config value, e.g. `--set search.simulations=64` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
+    pub(crate) set: Vec<String>,
     /// Name of the run directory under --runs-dir (default: the game and a number).
     #[arg(long)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Where run directories live.
     #[arg(long, default_value = "runs")]
-    runs_dir: PathBuf,
+    pub(crate) runs_dir: PathBuf,
     /// Continue the run in this directory.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["game", "name"])]
-    resume: Option<PathBuf>,
+    pub(crate) resume: Option<PathBuf>,
     /// With --resume: continue even though --config/--set change the run's config.
     #[arg(long, requires = "resume")]
-    accept_config_change: bool,
+    pub(crate) accept_config_change: bool,
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
-    device: String,
-    /// Stop after this many generations in this invocation (the run can be resumed later).
+    pub(crate) device: String,
+    /// microrts only: the map (a microRTS map file or `gen:WxH…`; default gen:8x8).
     #[arg(long)]
-    max_generations: Option<usize>,
+    pub(crate) map: Option<String>,
+    /// Stop after this many generations (PPO updates for microrts) in this invocation (the run
+    /// can be resumed later).
+    #[arg(long)]
+    pub(crate) max_generations: Option<usize>,
     /// Start no new generation after this many minutes (the run can be resumed later).
     #[arg(long)]
-    max_minutes: Option<f64>,
+    pub(crate) max_minutes: Option<f64>,
     /// Do not log the self-play games to `RUN/episodes/selfplay-v0` (the same as
     /// `--set selfplay.log_episodes=false`).
     #[arg(long)]
-    no_log: bool,
+    pub(crate) no_log: bool,
 }
 
 pub fn run(mut args: Args) -> anyhow::Result<()> {
+    if crate::train_rts::wanted(&args)? {
+        return crate::train_rts::run(&args);
+    }
+    if args.map.is_some() {
+        bail!("--map is for `--game microrts` (the RTS); board games have no maps");
+    }
     if args.no_log {
         args.set.push("selfplay.log_episodes=false".into());
     }

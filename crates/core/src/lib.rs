@@ -35,6 +35,7 @@ mod agent;
 pub mod conformance;
 mod error;
 mod game;
+pub mod overrides;
 mod perft;
 mod playout;
 mod rng;

@@ -119,3 +119,14 @@ impl SimpleBackend for SeededInit {
             .contains_key(name)
     }
 }
+
+/// A `VarBuilder` whose new variables are drawn from a ChaCha8 stream seeded by `seed` (see
+/// the module docs) and recorded in `varmap`: for models built outside [`crate::Network`].
+pub fn seeded_var_builder(
+    varmap: &VarMap,
+    seed: u64,
+    device: &Device,
+) -> candle_nn::VarBuilder<'static> {
+    let backend: Box<dyn SimpleBackend> = Box::new(SeededInit::new(varmap.clone(), seed));
+    candle_nn::VarBuilder::from_backend(backend, DType::F32, device.clone())
+}

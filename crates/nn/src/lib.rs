@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod checkpoint;
 mod config;
+mod conv;
 mod device;
 mod error;
 pub mod evaluator;
@@ -28,11 +29,13 @@ pub use candle_nn;
 pub use config::{
     Arch, Encoder, LstmConfig, MlpConfig, NetConfig, ResnetConfig, TransformerConfig, ValueHead,
 };
+pub use conv::ConvTower;
 pub use device::{device_name, parse_device, CUDA_BUILD};
 pub use error::{NnError, Result};
 pub use evaluator::{
     BatchedEvaluator, Evaluation, EvaluatorConfig, EvaluatorHandle, EvaluatorStats,
 };
+pub use init::seeded_var_builder;
 pub use layers::{
     linear, mask_logits, padding_bias, LayerNorm, Linear, SelfAttention, ILLEGAL_LOGIT,
 };

@@ -33,20 +33,33 @@ const BN_EPS: f64 = 1e-5;
 const BN_MOMENTUM: f64 = 0.1;
 
 /// Indices on the device, and the same on the host for the CPU kernel.
-type GatherIndices = (Tensor, Arc<Vec<u32>>);
+pub(crate) type GatherIndices = (Tensor, Arc<Vec<u32>>);
 
 /// Gather indices of 3×3 neighbourhoods for a batch size, built once per size and device.
 #[derive(Clone, Debug)]
-struct Neighbours {
+pub(crate) struct Neighbours {
     height: usize,
     width: usize,
     cache: Arc<Mutex<HashMap<usize, GatherIndices>>>,
 }
 
 impl Neighbours {
+    pub(crate) fn new(height: usize, width: usize) -> Self {
+        Neighbours {
+            height,
+            width,
+            cache: Arc::default(),
+        }
+    }
+
     /// For each cell of each board (row-major, boards one after another) and each tap (dy, dx)
     /// of a k×k kernel, the row of its neighbour, or the zero row `B·H·W` off the board.
-    fn indices(&self, batch: usize, kernel: usize, device: &Device) -> Result<GatherIndices> {
+    pub(crate) fn indices(
+        &self,
+        batch: usize,
+        kernel: usize,
+        device: &Device,
+    ) -> Result<GatherIndices> {
         let key = batch * 16 + kernel;
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(t) = cache.get(&key) {
@@ -245,11 +258,7 @@ impl ResnetTrunk {
         Ok(ResnetTrunk {
             stem,
             blocks,
-            neighbours: Neighbours {
-                height,
-                width,
-                cache: Arc::default(),
-            },
+            neighbours: Neighbours::new(height, width),
             channels: c,
         })
     }

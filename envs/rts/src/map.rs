@@ -28,6 +28,18 @@ pub struct Map {
 }
 
 impl Map {
+    /// The cycle limit of the microRTS competitions for a map of this size: 3000 up to 8×8,
+    /// 4000 up to 16×16, 5000 up to 24×24, 6000 up to 32×32, then 8000.
+    pub fn competition_cycles(&self) -> i32 {
+        match self.width.max(self.height) {
+            ..=8 => 3000,
+            9..=16 => 4000,
+            17..=24 => 5000,
+            25..=32 => 6000,
+            _ => 8000,
+        }
+    }
+
     /// A map from a spec: `gen:…` for the generator, otherwise a path to a microRTS XML map.
     pub fn from_spec(spec: &str, utt: &UnitTypeTable) -> Result<Map, RtsError> {
         match spec.strip_prefix("gen:") {
