@@ -8,7 +8,7 @@
 //! unit to attack (a pointer). The masks used are kept ([`UnitChoice`]) so that training
 //! computes the probabilities of exactly the choices that were offered.
 
-use ludus_rts::{Direction, GameState, UnitAction};
+use ludus_rts::{GameState, UnitAction};
 use rand::Rng;
 
 use crate::features::Observation;
@@ -254,9 +254,4 @@ pub fn decide(
         });
     }
     (orders, choices)
-}
-
-/// The direction of an argument index (for readers of [`UnitChoice`]).
-pub fn direction(index: usize) -> Option<Direction> {
-    Direction::ALL.get(index).copied()
 }

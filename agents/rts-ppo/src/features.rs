@@ -2,7 +2,7 @@
 //! ([`ludus_rts::views::entities`]), where each entity stands, a few spatial planes and a few
 //! scalars.
 
-use ludus_rts::views::{entities, Entities, ENTITY_FEATURES};
+use ludus_rts::views::{entities, Entities};
 use ludus_rts::GameState;
 
 /// Spatial planes per cell, besides the scattered entity embeddings: wall, reserved by a
@@ -16,7 +16,7 @@ pub const SCALARS: usize = 6;
 /// One player's view of one state.
 #[derive(Clone, Debug)]
 pub struct Observation {
-    /// Padded entity list, `max_entities × ENTITY_FEATURES`.
+    /// Padded entity list, `max_entities × views::ENTITY_FEATURES`.
     pub entities: Entities,
     /// Cell `x + y·width` of each real entity row.
     pub cells: Vec<u32>,
@@ -43,11 +43,12 @@ pub fn observe(
         })
         .collect();
     let cells_n = (state.width() * state.height()) as usize;
+    let reserved = state.reservations();
     let mut spatial = vec![0f32; cells_n * SPATIAL_PLANES];
     for (c, &wall) in state.walls().iter().enumerate() {
         spatial[c * SPATIAL_PLANES] = f32::from(u8::from(wall));
     }
-    for (c, &held) in state.reservations().cells.iter().enumerate() {
+    for (c, &held) in reserved.cells.iter().enumerate() {
         spatial[c * SPATIAL_PLANES + 1] = f32::from(u8::from(held));
     }
     let me = player as i32;
@@ -59,9 +60,8 @@ pub fn observe(
         }
         n
     });
-    let spendable = state.reservations().spendable;
     let scalars = [
-        spendable[player] as f32 / 10.0,
+        reserved.spendable[player] as f32 / 10.0,
         state.resources()[1 - player] as f32 / 10.0,
         counts[0] / 10.0,
         counts[1] / 10.0,
@@ -74,9 +74,4 @@ pub fn observe(
         spatial,
         scalars,
     }
-}
-
-/// Width of one entity row.
-pub const fn entity_width() -> usize {
-    ENTITY_FEATURES
 }

@@ -27,8 +27,9 @@ use ludus_nn::{
 use ludus_rts::Direction;
 use serde::{Deserialize, Serialize};
 
-use crate::features::{entity_width, Observation, SCALARS, SPATIAL_PLANES};
+use crate::features::{Observation, SCALARS, SPATIAL_PLANES};
 use crate::PpoError;
+use ludus_rts::views::ENTITY_FEATURES;
 
 /// Action types, in gym-µRTS's order: wait, move, harvest, return, produce, attack.
 pub const ACTION_TYPES: usize = 6;
@@ -174,7 +175,7 @@ impl Batch {
         let hw = (h * w) as usize;
         let items = observations.len();
         let n = max_entities;
-        let f = entity_width();
+        let f = ENTITY_FEATURES;
         let dump = (items * hw) as u32;
         let mut entities = Vec::with_capacity(items * n * f);
         let mut padding = Vec::with_capacity(items * n);
@@ -305,7 +306,7 @@ impl Policy {
             config: config.clone(),
             shape,
             device: device.clone(),
-            embed: linear(entity_width(), d, vb.pp("embed"))?,
+            embed: linear(ENTITY_FEATURES, d, vb.pp("embed"))?,
             transformer,
             scatter: linear(d, c, vb.pp("scatter"))?,
             tower: ConvTower::new(
