@@ -111,14 +111,19 @@ impl ItemLogits {
     }
 }
 
-/// Log-probability of entry `i` among the allowed entries.
-fn log_prob(logits: &[f32], allowed: &[bool], i: usize) -> f32 {
-    let max = logits
+/// The largest logit among the allowed entries.
+fn allowed_max(logits: &[f32], allowed: &[bool]) -> f32 {
+    logits
         .iter()
         .zip(allowed)
         .filter(|(_, &a)| a)
         .map(|(&l, _)| l)
-        .fold(f32::NEG_INFINITY, f32::max);
+        .fold(f32::NEG_INFINITY, f32::max)
+}
+
+/// Log-probability of entry `i` among the allowed entries.
+fn log_prob(logits: &[f32], allowed: &[bool], i: usize) -> f32 {
+    let max = allowed_max(logits, allowed);
     let sum: f64 = logits
         .iter()
         .zip(allowed)
@@ -130,12 +135,7 @@ fn log_prob(logits: &[f32], allowed: &[bool], i: usize) -> f32 {
 
 /// Samples from the logits of the allowed entries (or takes the most likely, when `greedy`).
 fn pick(logits: &[f32], allowed: &[bool], greedy: bool, rng: &mut impl Rng) -> usize {
-    let max = logits
-        .iter()
-        .zip(allowed)
-        .filter(|(_, &a)| a)
-        .map(|(&l, _)| l)
-        .fold(f32::NEG_INFINITY, f32::max);
+    let max = allowed_max(logits, allowed);
     let first = allowed.iter().position(|&a| a).unwrap_or(0);
     if greedy {
         return (0..logits.len())

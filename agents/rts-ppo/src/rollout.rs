@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{decide, ItemLogits};
 use crate::features::{observe, Observation};
-use crate::policy::{Batch, Policy};
+use crate::policy::{Batch, Policy, PolicyOutput};
 use crate::ppo::{Sequence, Step};
 use crate::PpoError;
 
@@ -237,6 +237,20 @@ impl Collector {
         ))
     }
 
+    /// Every environment's pending decision through one forward pass, from its core state.
+    fn forward_pending(
+        &self,
+        policy: &Policy,
+    ) -> Result<(Vec<Observation>, PolicyOutput), PpoError> {
+        let obs = self.observations(policy);
+        let refs: Vec<&Observation> = obs.iter().collect();
+        let n = policy.config().max_entities;
+        let batch = Batch::new(&refs, policy.shape(), n, policy.device())?;
+        let (core, starts) = self.core_inputs(policy)?;
+        let out = policy.forward(&batch, self.envs.len(), &starts, &core)?;
+        Ok((obs, out))
+    }
+
     /// `steps` decisions in every environment: one sequence per environment, plus the games
     /// that ended on the way. `shaped_weight` scales the shaped rewards (annealed by the
     /// caller).
@@ -252,7 +266,6 @@ impl Collector {
         rng: &mut impl Rng,
         new_game: &mut dyn FnMut(usize) -> NewGame,
     ) -> Result<(Vec<Sequence>, Vec<EpisodeEnd>), PpoError> {
-        let b = self.envs.len();
         let mut ends = Vec::new();
         let mut seqs: Vec<Sequence> = self
             .envs
@@ -268,16 +281,7 @@ impl Collector {
             })
             .collect();
         for _ in 0..steps {
-            let obs = self.observations(policy);
-            let refs: Vec<&Observation> = obs.iter().collect();
-            let batch = Batch::new(
-                &refs,
-                policy.shape(),
-                policy.config().max_entities,
-                policy.device(),
-            )?;
-            let (core, starts) = self.core_inputs(policy)?;
-            let out = policy.forward(&batch, b, &starts, &core)?;
+            let (obs, out) = self.forward_pending(policy)?;
             let logits = ItemLogits::split(&out)?;
             let values = out.value.to_vec1::<f32>()?;
             let h = out.state.h.flatten_all()?.to_vec1::<f32>()?;
@@ -321,19 +325,7 @@ impl Collector {
         }
         // Values of the pending decisions, to bootstrap from (the state they produce is not
         // kept: the next collection recomputes it as it acts).
-        let obs = self.observations(policy);
-        let refs: Vec<&Observation> = obs.iter().collect();
-        let batch = Batch::new(
-            &refs,
-            policy.shape(),
-            policy.config().max_entities,
-            policy.device(),
-        )?;
-        let (core, starts) = self.core_inputs(policy)?;
-        let values = policy
-            .forward(&batch, b, &starts, &core)?
-            .value
-            .to_vec1::<f32>()?;
+        let values = self.forward_pending(policy)?.1.value.to_vec1::<f32>()?;
         for (seq, v) in seqs.iter_mut().zip(values) {
             let ended = seq.steps.last().is_some_and(|s| s.done);
             seq.bootstrap = if ended { 0.0 } else { v };
