@@ -1225,6 +1225,13 @@ fn train_microrts_writes_a_run_that_resumes_and_plays() {
         "3",
     ];
     args.extend_from_slice(QUICK_RTS);
+    // Games of at most 20 cycles end within the run, and each update's games are logged.
+    args.extend_from_slice(&[
+        "--set",
+        "game.max_cycles=20",
+        "--set",
+        "collect.episodes_every=1",
+    ]);
     let o = ludus(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let dir = runs.join("r");
@@ -1236,6 +1243,16 @@ fn train_microrts_writes_a_run_that_resumes_and_plays() {
     assert_eq!(update(&dir), 3);
     assert!(dir.join("snapshots/update-000002.safetensors").exists());
     assert!(dir.join("checkpoints/latest.safetensors").exists());
+    assert!(dir.join("plots/progress.png").exists() && dir.join("plots/progress.svg").exists());
+    // The training games are in the episode log, and replay from it as they were played.
+    let log = dir.join("episodes/training-v0");
+    let o = ludus(&["rts", "replay", log.to_str().unwrap(), "--episode", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("as logged") && text.contains("ppo:"),
+        "{text}"
+    );
     let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
     let score = header

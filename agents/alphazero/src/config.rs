@@ -49,6 +49,12 @@ pub struct SelfPlayConfig {
     /// PUCT only: moves played with temperature 1 (sampled ∝ visits) before playing the most
     /// visited (default 8). Gumbel search explores by its own noise.
     pub temperature_moves: usize,
+    /// Each game opens with `k` uniformly random moves (never one the search proved lost),
+    /// `k` drawn uniformly from `0..=random_opening_plies` per game (default 0). The positions
+    /// are still searched and trained on; only the move played is random. Once the policy
+    /// is sharp, Gumbel noise and temperature alike replay a few openings over and over
+    /// (Connect Four without it: 4 distinct 8-ply openings in 128 games by generation 130).
+    pub random_opening_plies: usize,
     /// Log every self-play game, with its search statistics, to the run's episode dataset
     /// `episodes/selfplay-v0` (HDF5 that Minari and h5py open; default true).
     pub log_episodes: bool,
@@ -132,6 +138,7 @@ impl Default for SelfPlayConfig {
             threads: 1,
             concurrent_games: 64,
             temperature_moves: 8,
+            random_opening_plies: 0,
             log_episodes: true,
         }
     }
@@ -252,6 +259,10 @@ impl TrainConfig {
             // outcome of one exploratory game.
             "connect4" => TrainConfig {
                 generations: 170,
+                selfplay: SelfPlayConfig {
+                    random_opening_plies: 4,
+                    ..SelfPlayConfig::default()
+                },
                 training: TrainingConfig {
                     steps_per_generation: 60,
                     root_value_weight: 0.5,

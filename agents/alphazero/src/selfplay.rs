@@ -152,6 +152,9 @@ struct Slot<G: Game> {
     seed: u64,
     search: Search<G>,
     steps: Vec<Step>,
+    /// Moves played at random before the search chooses (see
+    /// [`SelfPlayConfig::random_opening_plies`]).
+    random_plies: usize,
     /// Leaves of this slot in the current batch: `leaves[first..first + count]`.
     first: usize,
     count: usize,
@@ -200,6 +203,7 @@ impl<'a, G: Game> Worker<'a, G> {
             seed,
             search,
             steps: Vec::new(),
+            random_plies: opening_plies(seed, self.config.random_opening_plies),
             first: 0,
             count: 0,
         }))
@@ -263,7 +267,11 @@ impl<'a, G: Game> Worker<'a, G> {
         } else {
             0.0
         };
-        let action = slot.search.choose_action(&outcome, temperature);
+        let action = if state.move_number() < slot.random_plies {
+            slot.search.random_action(&outcome)
+        } else {
+            slot.search.choose_action(&outcome, temperature)
+        };
         self.stats.simulations += outcome.simulations as u64;
         slot.steps.push(Step {
             to_play: state.to_play(),
@@ -290,4 +298,14 @@ impl<'a, G: Game> Worker<'a, G> {
             steps: slot.steps,
         });
     }
+}
+
+/// The number of random opening moves of the game seeded `seed`: uniform in `0..=most`, drawn
+/// from its own stream so that the search's generator is unchanged.
+fn opening_plies(seed: u64, most: usize) -> usize {
+    if most == 0 {
+        return 0;
+    }
+    let mut rng = ludus_core::seeded_rng(derive_seed(seed, 0x6f70_656e));
+    rand::Rng::random_range(&mut rng, 0..=most)
 }

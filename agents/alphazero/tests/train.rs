@@ -227,6 +227,41 @@ fn self_play_is_reproducible_and_records_whole_games() {
 }
 
 #[test]
+fn random_opening_plies_diversify_otherwise_identical_games() {
+    // Without noise or temperature the search plays one game over and over; random opening
+    // moves give distinct games that are still whole, legal and reproducible.
+    let mut config = small_config(1);
+    config.search.dirichlet_epsilon = 0.0;
+    config.selfplay.temperature_moves = 0;
+    let net = Network::new(&config.net, &NetShape::of(&TicTacToe), &Device::Cpu, 5).unwrap();
+    let play = |selfplay: &ludus_alphazero::SelfPlayConfig| {
+        play_games(&TicTacToe, &net, &config.search, selfplay, 24, 3, &|_| {})
+            .unwrap()
+            .0
+    };
+    let distinct = |games: &[ludus_alphazero::GameRecord], plies: usize| {
+        let openings: std::collections::HashSet<Vec<usize>> = games
+            .iter()
+            .map(|g| g.steps.iter().take(plies).map(|s| s.action).collect())
+            .collect();
+        openings.len()
+    };
+    assert_eq!(distinct(&play(&config.selfplay), 9), 1);
+    config.selfplay.random_opening_plies = 2;
+    let games = play(&config.selfplay);
+    assert_eq!(games, play(&config.selfplay));
+    assert!(distinct(&games, 2) >= 8, "{} openings", distinct(&games, 2));
+    for game in &games {
+        let mut state = TicTacToe.initial_state();
+        for step in &game.steps {
+            assert!(step.legal[step.action]);
+            ludus_core::GameState::apply(&mut state, step.action).unwrap();
+        }
+        assert!(ludus_core::GameState::is_terminal(&state));
+    }
+}
+
+#[test]
 fn replay_shards_round_trip_and_symmetries_move_targets_with_the_board() {
     let config = small_config(1);
     let net = Network::new(&config.net, &NetShape::of(&TicTacToe), &Device::Cpu, 5).unwrap();

@@ -46,6 +46,10 @@ pub struct CollectConfig {
     /// Share of the run over which the shaped rewards fade to nothing, leaving the result
     /// alone (default 0.5).
     pub shaped_until: f64,
+    /// Log the learner's games that start during every this many updates to the run's episode
+    /// dataset `episodes/training-v0` (default 10; 0 = none). Every game would be some
+    /// hundred megabytes an hour of HDF5.
+    pub episodes_every: u64,
 }
 
 impl Default for CollectConfig {
@@ -54,6 +58,7 @@ impl Default for CollectConfig {
             games: 16,
             steps: 64,
             shaped_until: 0.5,
+            episodes_every: 10,
         }
     }
 }

@@ -15,4 +15,7 @@ pub enum PpoError {
     Candle(#[from] candle_core::Error),
     #[error(transparent)]
     Rts(#[from] ludus_rts::RtsError),
+    /// The episode log failed (a full disk, say).
+    #[error("episode log: {0}")]
+    Episodes(#[from] ludus_episodes::EpisodeError),
 }

@@ -4,6 +4,7 @@
 //! shaped rewards, the end of the game — is credited to the decision before.
 
 use candle_core::Tensor;
+use ludus_episodes::{TickEpisode, TickRecorder};
 use ludus_nn::LstmState;
 use ludus_rts::{ids, GameState, IssueReport, RtsAgent, UnitAction};
 use rand::Rng;
@@ -56,12 +57,16 @@ impl RewardConfig {
 }
 
 /// A new game for one environment: the start state, the opponent (with an id for the league's
-/// bookkeeping) and the learner's seat.
+/// bookkeeping), the learner's seat, and a recorder when the game is to be logged.
 pub struct NewGame {
     pub state: GameState,
     pub opponent: Box<dyn RtsAgent>,
     pub opponent_id: usize,
     pub seat: usize,
+    /// The seed the start state was drawn with (kept in the game's log).
+    pub seed: u64,
+    /// Records every tick of the game, both players' views and orders, for the episode log.
+    pub log: Option<TickRecorder>,
 }
 
 impl std::fmt::Debug for NewGame {
@@ -70,12 +75,14 @@ impl std::fmt::Debug for NewGame {
             .field("opponent", &self.opponent.name())
             .field("opponent_id", &self.opponent_id)
             .field("seat", &self.seat)
+            .field("seed", &self.seed)
+            .field("logged", &self.log.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// How a game of the learner's ended.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeEnd {
     pub opponent_id: usize,
     pub seat: usize,
@@ -84,6 +91,8 @@ pub struct EpisodeEnd {
     pub cycles: i32,
     /// The learner's orders that the engine refused or cancelled (always 0: masks forbid them).
     pub refused: usize,
+    /// The whole game when it was recorded, the learner's seat named `learner`.
+    pub episode: Option<Box<TickEpisode>>,
 }
 
 /// One environment: a game in progress and the learner's recurrent state in it.
@@ -166,12 +175,19 @@ impl Collector {
                     None => 0.5,
                 };
                 let r = env.reports[g.seat];
+                let episode = g.log.take().map(|log| {
+                    let mut players = vec![String::new(), String::new()];
+                    players[g.seat] = "learner".into();
+                    players[1 - g.seat] = g.opponent.name();
+                    Box::new(log.finish(&g.state, players, Some(g.seed), Default::default()))
+                });
                 ends.push(EpisodeEnd {
                     opponent_id: g.opponent_id,
                     seat: g.seat,
                     score,
                     cycles: g.state.time(),
                     refused: r.illegal + r.cancelled + r.inconsistent + r.overwritten,
+                    episode,
                 });
                 env.game = new_game(i);
                 env.reports = [IssueReport::default(); 2];
@@ -189,6 +205,9 @@ impl Collector {
             };
             let mut orders = [Vec::new(), Vec::new()];
             orders[other] = theirs;
+            if let Some(log) = &mut g.log {
+                log.record(&g.state, &orders);
+            }
             ludus_rts::apply(&mut g.state, &orders, &mut env.reports)?;
         }
     }
@@ -309,6 +328,9 @@ impl Collector {
                 let mut orders = [Vec::new(), Vec::new()];
                 orders[seat] = mine;
                 orders[other] = theirs;
+                if let Some(log) = &mut g.log {
+                    log.record(&g.state, &orders);
+                }
                 ludus_rts::apply(&mut g.state, &orders, &mut env.reports)?;
                 let (end_reward, done) = self.advance(i, &mut ends, new_game)?;
                 reward += end_reward;

@@ -16,13 +16,17 @@
 //!   metrics.csv        one row per update
 //!   checkpoints/update-NNNNNN.safetensors (+ .optimizer.safetensors), latest.safetensors
 //!   snapshots/update-NNNNNN.safetensors   the league's frozen opponents
+//!   plots/progress.{png,svg}               losses, strength and speed, redrawn at checkpoints
+//!   episodes/training-v0/                  the learner's games of every `collect.episodes_every`-th
+//!                                          update (HDF5, the RTS layout of ludus-episodes)
 //! ```
 //!
 //! A run killed at any moment resumes from its last checkpoint: rows and files of later updates
 //! are removed, and the games in progress start afresh. Every random choice derives from
 //! `(seed, update)`, so on a CPU a resumed run repeats what the interrupted one did after that
 //! checkpoint only when it, too, started its games there; the weights, optimiser and league
-//! are exactly those saved.
+//! are exactly those saved. The episode log keeps one shard per update, named after it, so an
+//! update played again replaces its games.
 
 use std::collections::HashMap;
 use std::fs;
@@ -32,6 +36,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use candle_core::Device;
+use ludus_episodes::{rts_dataset_info, DatasetWriter, TickRecorder, WriterOptions};
 use ludus_nn::train::Optimizer;
 use ludus_rts::{parse_bot, play, Map, RtsAgent, RunOptions, UnitTypeTable};
 use rand::SeedableRng;
@@ -151,6 +156,8 @@ pub struct Trainer {
     max_cycles: i32,
     collector: Option<Collector>,
     snapshots: HashMap<u64, Policy>,
+    /// The training-game log (`collect.episodes_every > 0`).
+    episodes: Option<DatasetWriter>,
 }
 
 impl std::fmt::Debug for Trainer {
@@ -299,6 +306,11 @@ impl Trainer {
             )?;
             snapshots.insert(u, p);
         }
+        let episodes = if config.collect.episodes_every > 0 {
+            Some(open_episode_log(dir, &config, &map, max_cycles)?)
+        } else {
+            None
+        };
         Ok(Trainer {
             dir: dir.to_path_buf(),
             config,
@@ -310,6 +322,7 @@ impl Trainer {
             max_cycles,
             collector: None,
             snapshots,
+            episodes,
         })
     }
 
@@ -399,18 +412,31 @@ impl Trainer {
 
         // 1. Collect, against opponents the league draws.
         let mut started_here = 0u64;
+        let every = self.config.collect.episodes_every;
+        let logged = every > 0 && u.is_multiple_of(every);
         let mut new_game = |i: usize| -> NewGame {
             started_here += 1;
             let game_seed = ludus_core::derive_seed(seed, 1000 + started_here);
             let index = self.state.league.pick(&mut pick_rng);
+            let state = self
+                .map
+                .start(self.utt.clone(), game_seed)
+                .expect("the map was checked when the run started");
+            let log = logged.then(|| {
+                TickRecorder::new(
+                    &state,
+                    &self.map.name,
+                    self.max_cycles,
+                    self.config.game.partial_observability,
+                )
+            });
             NewGame {
-                state: self
-                    .map
-                    .start(self.utt.clone(), game_seed)
-                    .expect("the map was checked when the run started"),
+                state,
                 opponent: self.opponent(index, &current, game_seed),
                 opponent_id: index,
                 seat: (i + started_here as usize) % 2,
+                seed: game_seed,
+                log,
             }
         };
         let mut collector = match existing {
@@ -428,7 +454,7 @@ impl Trainer {
             }
         };
         let shaped = self.config.shaped_weight(u - 1);
-        let (seqs, ends) = collector.collect(
+        let (seqs, mut ends) = collector.collect(
             &self.policy,
             self.config.collect.steps,
             &self.config.rewards,
@@ -439,10 +465,11 @@ impl Trainer {
         self.collector = Some(collector);
         let collect_s = started.elapsed().as_secs_f64();
 
-        // 2. League.
+        // 2. League, and the episode log.
         for e in &ends {
             self.state.league.record(e.opponent_id, e.score);
         }
+        self.log_episodes(u, &mut ends)?;
 
         // 3. PPO.
         let update_started = Instant::now();
@@ -516,6 +543,32 @@ impl Trainer {
         Ok(m)
     }
 
+    /// Writes the recorded games among `ends` (taking them out) to update `u`'s shard.
+    fn log_episodes(&self, u: u64, ends: &mut [EpisodeEnd]) -> Result<(), PpoError> {
+        let Some(writer) = &self.episodes else {
+            return Ok(());
+        };
+        let mut shard_open = false;
+        for end in ends.iter_mut() {
+            let Some(mut episode) = end.episode.take() else {
+                continue;
+            };
+            if !shard_open {
+                writer.begin_shard(&format!("update-{u:06}"))?;
+                shard_open = true;
+            }
+            episode.players[end.seat] = format!("ppo:{}", self.dir.display());
+            episode
+                .extra
+                .insert("ended_in_update".into(), serde_json::json!(u));
+            writer.write_ticks(*episode)?;
+        }
+        if shard_open {
+            writer.publish()?;
+        }
+        Ok(())
+    }
+
     /// The learner's score (1 win, 0.5 draw) against each evaluation bot, sampling its
     /// choices, half the games from each seat.
     fn evaluate(&self, u: u64) -> Result<Vec<f64>, PpoError> {
@@ -587,6 +640,8 @@ impl Trainer {
         let latest = self.dir.join("checkpoints/latest.safetensors");
         fs::copy(checkpoint_path(&self.dir, u), &latest).map_err(io(&latest))?;
         self.commit()?;
+        // A missing figure must not stop training.
+        crate::plots::write_progress(&self.dir).ok();
         // Older optimiser states are not needed to resume.
         for entry in fs::read_dir(self.dir.join("checkpoints"))
             .map_err(io(&self.dir))?
@@ -605,6 +660,45 @@ impl Trainer {
             serde_json::to_vec_pretty(&self.state).map_err(|e| PpoError::Input(e.to_string()))?;
         write_atomic(&self.dir.join("state.json"), &json)
     }
+}
+
+/// The run's training-game dataset, `episodes/training-v0`.
+fn open_episode_log(
+    dir: &Path,
+    config: &RtsTrainConfig,
+    map: &Map,
+    max_cycles: i32,
+) -> Result<DatasetWriter, PpoError> {
+    let run = dir
+        .file_name()
+        .map_or("run".into(), |n| n.to_string_lossy().to_string());
+    let info = rts_dataset_info(
+        "training-v0".into(),
+        // The game as `ludus match --game` takes it.
+        format!(
+            "rts:utt={}:cycles={max_cycles}{}:{}",
+            config.game.utt,
+            if config.game.partial_observability {
+                ":po"
+            } else {
+                ""
+            },
+            config.game.map
+        ),
+        map,
+        config.game.partial_observability,
+        format!("PPO training games of run {run} (the learner against its league)"),
+        serde_json::Map::from_iter([
+            ("run".to_string(), serde_json::json!(run)),
+            ("source".to_string(), serde_json::json!("ludus train")),
+        ]),
+    );
+    let path = dir.join("episodes").join("training-v0");
+    Ok(DatasetWriter::create(
+        &path,
+        info,
+        WriterOptions::default(),
+    )?)
 }
 
 /// Share of the learner's wins (draws count half) among `ends`.

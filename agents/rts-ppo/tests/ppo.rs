@@ -50,6 +50,8 @@ fn new_game() -> impl FnMut(usize) -> NewGame {
             opponent: Box::new(Passive),
             opponent_id: 0,
             seat: (i + played as usize) % 2,
+            seed: played,
+            log: None,
         }
     }
 }

@@ -421,6 +421,29 @@ fn temperature_samples_in_proportion_to_visits() {
 }
 
 #[test]
+fn random_moves_are_uniform_but_never_proven_losses() {
+    // From the start every column is open: each is drawn about equally often.
+    let mut search = Search::new(ConnectFour, SearchConfig::puct(100), 4).unwrap();
+    let mut evaluator = RolloutEvaluator::new(ConnectFour, 1, 4);
+    let outcome = search.run(&mut evaluator, false).unwrap();
+    let mut counts = [0usize; 7];
+    for _ in 0..7000 {
+        counts[search.random_action(&outcome)] += 1;
+    }
+    assert!(
+        counts.iter().all(|&n| (850..1150).contains(&n)),
+        "{counts:?}"
+    );
+    // Every move but the block loses at once: a random move is still the block.
+    let mut search = Search::new(ConnectFour, SearchConfig::gumbel(50), 4).unwrap();
+    search.set_root(c4("17273"));
+    let outcome = search.run(&mut evaluator, false).unwrap();
+    for _ in 0..50 {
+        assert_eq!(search.random_action(&outcome), 3);
+    }
+}
+
+#[test]
 fn bad_configs_and_finished_games_are_clear_errors() {
     let toml_text = "algorithm = \"gumbel\"\nsimulations = 32\n";
     let config: SearchConfig = toml::from_str(toml_text).unwrap();

@@ -14,13 +14,7 @@ use ludus_core::derive_seed;
 use ludus_rts::socket::serve_session;
 
 use crate::arena::{Arena, Played, Record};
-use ludus_episodes::{
-    DatasetInfo, DatasetWriter, Termination, TickEpisode, TickLayout, WriterOptions,
-};
-use ludus_rts::socket::{orders_to_json, state_to_json};
-use ludus_rts::views::{
-    gym_actions, gym_observation, GYM_ACTION_HIGH, GYM_ACTION_LEN, GYM_PLANES, GYM_PO_PLANES,
-};
+use ludus_episodes::{rts_dataset_info, DatasetWriter, TickRecorder, WriterOptions};
 use ludus_rts::{apply, decide};
 use ludus_rts::{
     parse_bot, step, GameState, IssueReport, Map, RtsAgent, RunOptions, UnitTypeTable,
@@ -477,27 +471,15 @@ impl Arena for RtsArena {
         let names = [a.name(), b.name()];
         let mut seats: [&mut dyn RtsAgent; 2] = [&mut **a, &mut **b];
         let mut state = self.map.start(self.utt.clone(), seed)?;
-        let initial = state_to_json(&state);
         let partial = self.options.partial_observability;
-        let observe = |state: &GameState, p: usize| -> Vec<i8> {
-            gym_observation(state, p, partial)
-                .into_iter()
-                .map(|v| v as i8)
-                .collect()
-        };
-        let mut observations = [Vec::new(), Vec::new()];
-        let mut actions = [Vec::new(), Vec::new()];
-        let mut orders = [Vec::new(), Vec::new()];
+        let mut recorder = record
+            .then(|| TickRecorder::new(&state, &self.map.name, self.options.max_cycles, partial));
         let mut reports = [IssueReport::default(); 2];
         let mut over = state.is_over();
         while !over && state.time() < self.options.max_cycles {
             let decided = decide(&state, &mut seats, &self.options);
-            if record {
-                for p in 0..2 {
-                    observations[p].extend(observe(&state, p));
-                    actions[p].extend(gym_actions(&state, &decided[p]));
-                    orders[p].push(orders_to_json(&decided[p], &self.utt));
-                }
+            if let Some(r) = &mut recorder {
+                r.record(&state, &decided);
             }
             over = apply(&mut state, &decided, &mut reports)?;
         }
@@ -506,38 +488,8 @@ impl Arena for RtsArena {
             Some(_) => vec![-1.0, 1.0],
             None => vec![0.0, 0.0],
         };
-        let episode = record.then(|| {
-            for (p, o) in observations.iter_mut().enumerate() {
-                o.extend(observe(&state, p));
-            }
-            let extra = serde_json::Map::from_iter([
-                ("map".to_string(), serde_json::json!(self.map.name)),
-                ("utt".to_string(), serde_json::json!(self.utt.to_json())),
-                ("initial_state".to_string(), serde_json::json!(initial)),
-                (
-                    "max_cycles".to_string(),
-                    serde_json::json!(self.options.max_cycles),
-                ),
-                (
-                    "partial_observability".to_string(),
-                    serde_json::json!(partial),
-                ),
-                ("cycles".to_string(), serde_json::json!(state.time())),
-            ]);
-            Record::Ticks(TickEpisode {
-                observations: observations.into(),
-                actions: actions.into(),
-                orders: orders.into(),
-                returns: returns.clone(),
-                termination: if over {
-                    Termination::Natural
-                } else {
-                    Termination::MoveLimit
-                },
-                players: names.to_vec(),
-                seed: Some(seed),
-                extra,
-            })
+        let episode = recorder.map(|r| {
+            Record::Ticks(r.finish(&state, names.to_vec(), Some(seed), serde_json::Map::new()))
         });
         Ok(Played {
             returns,
@@ -553,27 +505,14 @@ impl Arena for RtsArena {
         description: String,
         extra: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ludus_episodes::DatasetWriter> {
-        let (w, h) = (self.map.width as usize, self.map.height as usize);
-        let planes = GYM_PLANES
-            + if self.options.partial_observability {
-                GYM_PO_PLANES
-            } else {
-                0
-            };
-        let info = DatasetInfo {
-            dataset_id: crate::match_cmd::dataset_id_for(dir),
-            game: spec.to_string(),
-            observation_shape: [h, w, planes],
-            num_actions: h * w * GYM_ACTION_LEN,
-            num_players: 2,
+        let info = rts_dataset_info(
+            crate::match_cmd::dataset_id_for(dir),
+            spec.to_string(),
+            &self.map,
+            self.options.partial_observability,
             description,
             extra,
-            ticks: Some(TickLayout {
-                observation_shape: vec![h, w, planes],
-                action_shape: vec![h * w, GYM_ACTION_LEN],
-                action_high: GYM_ACTION_HIGH,
-            }),
-        };
+        );
         DatasetWriter::create(dir, info, WriterOptions::default())
             .with_context(|| format!("episode log {}", dir.display()))
     }

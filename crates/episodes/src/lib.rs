@@ -48,6 +48,7 @@ mod error;
 mod h5;
 mod metadata;
 mod reader;
+mod rts;
 mod store;
 mod writer;
 
@@ -56,6 +57,7 @@ pub use error::EpisodeError;
 pub use h5::EpisodeSummary;
 pub use metadata::{DatasetInfo, TickLayout, MINARI_VERSION, SCHEMA};
 pub use reader::{find_datasets, Dataset, Filter};
+pub use rts::{rts_dataset_info, TickRecorder};
 pub use store::Totals;
 pub use writer::{DatasetWriter, WriterOptions};
 

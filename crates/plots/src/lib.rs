@@ -52,9 +52,11 @@ mod heat;
 mod line;
 mod output;
 mod raster;
+mod table;
 
 pub use heat::{write_heat_map, HeatMap};
 pub use line::{write_line_chart, write_panels, LineChart, Series, LINE_CHART_SIZE, PANEL_SIZE};
+pub use table::MetricsTable;
 
 use std::path::PathBuf;
 
