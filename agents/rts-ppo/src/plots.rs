@@ -13,6 +13,8 @@ use ludus_plots::{write_panels, LineChart, MetricsTable};
 /// it: a missing plot must not stop training).
 pub fn write_progress(dir: &Path) -> Result<(), String> {
     let table = MetricsTable::read(&dir.join("metrics.csv")).map_err(|e| e.to_string())?;
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
     let mut strength = table.columns_where(|h| h.starts_with("score_vs_"));
     strength.push("win_rate".into());
     let chart = |title: &str, y_label: &str, series, y_range| LineChart {
@@ -48,7 +50,7 @@ pub fn write_progress(dir: &Path) -> Result<(), String> {
             None,
         ),
     ];
-    write_panels(&charts, 2, &dir.join("plots").join("progress"))
+    write_panels(&charts, 2, &plots.join("progress"))
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
