@@ -634,25 +634,14 @@ impl<G: Game> Search<G> {
         outcome.best_action
     }
 
-    /// A move drawn uniformly from those the search has not proven lost (all of them when
-    /// every move loses), from the search's own generator. Self-play opens some games with such
-    /// moves: once the policy is sharp, neither visit-count temperature nor Gumbel noise
-    /// leaves the main line, and the games collapse onto a handful of openings.
+    /// A move drawn uniformly from those the proofs allow (see `root_candidates`: the fastest
+    /// proven wins if any, else every move not proven lost), from the search's own generator.
+    /// Self-play opens some games with such moves: once the policy is sharp, neither
+    /// visit-count temperature nor Gumbel noise leaves the main line, and the games collapse
+    /// onto a handful of openings.
     pub fn random_action(&mut self, outcome: &SearchOutcome) -> Action {
-        let open: Vec<usize> = {
-            let range = self.nodes[ROOT as usize].children();
-            range
-                .clone()
-                .filter(|&c| !self.avoidable_loss(c))
-                .map(|c| c - range.start)
-                .collect()
-        };
-        let pick = if open.is_empty() {
-            self.rng.random_range(0..outcome.children.len())
-        } else {
-            open[self.rng.random_range(0..open.len())]
-        };
-        outcome.children[pick].action
+        let candidates = self.root_candidates();
+        outcome.children[candidates[self.rng.random_range(0..candidates.len())]].action
     }
 
     /// The root children (as indices among them) the final choice is restricted to by proofs:
