@@ -104,6 +104,18 @@ struct Env {
     start: bool,
 }
 
+impl Env {
+    /// One tick with both players' `orders`, logged first when the game is recorded.
+    fn play(&mut self, orders: [Vec<(u64, UnitAction)>; 2]) -> Result<(), PpoError> {
+        let g = &mut self.game;
+        if let Some(log) = &mut g.log {
+            log.record(&g.state, &orders);
+        }
+        ludus_rts::apply(&mut g.state, &orders, &mut self.reports)?;
+        Ok(())
+    }
+}
+
 /// Games stepped in lockstep for the learner.
 pub struct Collector {
     envs: Vec<Env>,
@@ -205,10 +217,7 @@ impl Collector {
             };
             let mut orders = [Vec::new(), Vec::new()];
             orders[other] = theirs;
-            if let Some(log) = &mut g.log {
-                log.record(&g.state, &orders);
-            }
-            ludus_rts::apply(&mut g.state, &orders, &mut env.reports)?;
+            env.play(orders)?;
         }
     }
 
@@ -328,10 +337,7 @@ impl Collector {
                 let mut orders = [Vec::new(), Vec::new()];
                 orders[seat] = mine;
                 orders[other] = theirs;
-                if let Some(log) = &mut g.log {
-                    log.record(&g.state, &orders);
-                }
-                ludus_rts::apply(&mut g.state, &orders, &mut env.reports)?;
+                env.play(orders)?;
                 let (end_reward, done) = self.advance(i, &mut ends, new_game)?;
                 reward += end_reward;
                 seqs[i].steps.push(Step {

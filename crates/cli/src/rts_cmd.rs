@@ -483,11 +483,7 @@ impl Arena for RtsArena {
             }
             over = apply(&mut state, &decided, &mut reports)?;
         }
-        let returns = match state.winner() {
-            Some(0) => vec![1.0, -1.0],
-            Some(_) => vec![-1.0, 1.0],
-            None => vec![0.0, 0.0],
-        };
+        let returns = state.returns().to_vec();
         let episode = recorder.map(|r| {
             Record::Ticks(r.finish(&state, names.to_vec(), Some(seed), serde_json::Map::new()))
         });

@@ -103,11 +103,7 @@ impl TickRecorder {
             let view: Vec<i8> = self.observe(state, p).collect();
             self.observations[p].extend(view);
         }
-        let returns = match state.winner() {
-            Some(0) => vec![1.0, -1.0],
-            Some(_) => vec![-1.0, 1.0],
-            None => vec![0.0, 0.0],
-        };
+        let returns = state.returns().to_vec();
         let mut attributes = serde_json::Map::from_iter([
             ("map".to_string(), serde_json::json!(self.map_name)),
             ("utt".to_string(), serde_json::json!(state.utt().to_json())),

@@ -657,6 +657,16 @@ impl GameState {
         }
     }
 
+    /// Each player's return for the game as it stands: +1 to the winner and −1 to the loser,
+    /// 0 to both while nobody has won (a game stopped at its cycle cap is a draw).
+    pub fn returns(&self) -> [f32; 2] {
+        match self.winner() {
+            Some(0) => [1.0, -1.0],
+            Some(_) => [-1.0, 1.0],
+            None => [0.0, 0.0],
+        }
+    }
+
     /// The idle units of `player` (no running action), in map order.
     pub fn idle_units(&self, player: usize) -> impl Iterator<Item = &Unit> {
         self.units
