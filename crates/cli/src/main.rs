@@ -16,6 +16,7 @@ mod movelist;
 mod perft_cmd;
 mod play;
 mod rts_cmd;
+mod threads;
 mod tournament;
 mod train;
 mod train_rts;
@@ -67,6 +68,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    threads::pin();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return argument_error(err),

@@ -168,12 +168,7 @@ impl GameVisitor for Train {
 /// It must run before candle's first kernel (candle sizes its pools then), and before this
 /// process starts any thread that could read the environment.
 fn split_cpu_threads(config: &TrainConfig, device: &ludus_nn::candle_core::Device) {
-    let set = |k| std::env::var_os(k).is_some();
-    if !config.training.overlap_selfplay
-        || !device.is_cpu()
-        || set("RAYON_NUM_THREADS")
-        || set("CANDLE_NUM_THREADS")
-    {
+    if !config.training.overlap_selfplay || !device.is_cpu() || crate::threads::chosen_by_user() {
         return;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

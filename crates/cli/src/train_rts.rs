@@ -55,10 +55,12 @@ impl Observer for Bar {
     fn update_done(&self, m: &Metrics, _of: u64) {
         let f = |k: &str| m.get(k).unwrap_or(f64::NAN);
         let mut line = format!(
-            "update {:>5}  reward/decision {:+.3}  train win rate {:>3.0}%  entropy {:.2}  {:.0} decisions/s  {:.0}s",
+            "update {:>5}  reward/decision {:+.3}  train win rate {:>4}  entropy {:.2}  {:.0} decisions/s  {:.0}s",
             f("update"),
             f("mean_reward"),
-            100.0 * f("win_rate"),
+            // No game of the learner's ended during this update: say so rather than "NaN%".
+            m.get("win_rate")
+                .map_or("–".to_string(), |w| format!("{:.0}%", 100.0 * w)),
             f("entropy"),
             f("decisions_per_s"),
             f("wall_s"),
