@@ -254,11 +254,11 @@ impl TrainConfig {
             // Sized to under an hour on a 2-core CPU (48 minutes, about 10 s a generation, on
             // the development machine at 15,000 simulations/s: self-play and training side by
             // side, one core each, and an evaluation every fourth), with the learning rate
-            // annealed over exactly that. 170 generations reached 93 % against mcts:sims=1000,
-            // 300 reach 97.5 %. Each position is trained on about three
-            // times on average, not ten, to keep training as fast as self-play; half of each
-            // value target is the search's root value, which is far less noisy than the
-            // outcome of one exploratory game.
+            // annealed over exactly that (170 generations reached 93 % against
+            // mcts:sims=1000, 300 reach 97.5 %). Each position is trained on about three times
+            // on average, not ten, to keep training as fast as self-play; half of each value
+            // target is the search's root value, which is far less noisy than the outcome of
+            // one exploratory game.
             "connect4" => TrainConfig {
                 generations: 300,
                 selfplay: SelfPlayConfig {

@@ -10,16 +10,17 @@ use std::sync::OnceLock;
 /// Whether the user set `RAYON_NUM_THREADS` or `CANDLE_NUM_THREADS` (recorded by [`pin`]).
 static CHOSEN_BY_USER: OnceLock<bool> = OnceLock::new();
 
-fn is_set(key: &str) -> bool {
-    std::env::var_os(key).is_some()
+/// Whether either variable is in this process's environment.
+fn set_in_environment() -> bool {
+    ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"]
+        .iter()
+        .any(|key| std::env::var_os(key).is_some())
 }
 
 /// Fixes candle's thread count to its default unless the user chose one. Call first thing in
 /// `main`, before any thread starts or any kernel runs.
 pub fn pin() {
-    let chosen = is_set("RAYON_NUM_THREADS") || is_set("CANDLE_NUM_THREADS");
-    CHOSEN_BY_USER.get_or_init(|| chosen);
-    if !chosen {
+    if !*CHOSEN_BY_USER.get_or_init(set_in_environment) {
         let n = ludus_nn::candle_core::utils::get_num_threads().to_string();
         std::env::set_var("RAYON_NUM_THREADS", &n);
         std::env::set_var("CANDLE_NUM_THREADS", &n);
@@ -28,5 +29,5 @@ pub fn pin() {
 
 /// Whether the user chose candle's thread count; commands may then re-pin it only when not.
 pub fn chosen_by_user() -> bool {
-    *CHOSEN_BY_USER.get_or_init(|| is_set("RAYON_NUM_THREADS") || is_set("CANDLE_NUM_THREADS"))
+    *CHOSEN_BY_USER.get_or_init(set_in_environment)
 }
