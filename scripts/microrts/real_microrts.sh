@@ -14,19 +14,29 @@
 #     basesWorkers8x8 and basesWorkers16x16, at least 20 end with the same winner at the same
 #     cycle as on the Java engine (--compare prints them all, not only the differing ones). With --versus it plays each of our scripted bots, through the
 # socket, against each of microRTS's, from both seats, and prints our score per pairing.
+# With --agent SPEC it does only this: SPEC (any `ludus rts` agent, e.g. ppo:runs/rts) plays
+# microRTS's WorkerRush and LightRush through the socket on basesWorkers8x8, --games N each
+# (default 20, half from each seat), and prints every game and the score per opponent.
 #
 #   scripts/microrts/real_microrts.sh [--compare] [--versus]
+#   scripts/microrts/real_microrts.sh --agent SPEC [--games N]
 #
 # Needs java/javac 17+, pip, and a release build of ludus (cargo build --release). The jar is
 # cached in target/microrts (or $LUDUS_MICRORTS_DIR).
 set -euo pipefail
-compare=0; versus=0
-for arg in "$@"; do
-    case "$arg" in
+compare=0; versus=0; agent=""; agent_games=20
+usage="usage: real_microrts.sh [--compare] [--versus] | --agent SPEC [--games N]"
+while [ $# -gt 0 ]; do
+    case "$1" in
         --compare) compare=1 ;;
         --versus) versus=1 ;;
-        *) echo "usage: real_microrts.sh [--compare] [--versus]" >&2; exit 2 ;;
+        --agent) [ $# -ge 2 ] || { echo "--agent needs an agent spec, e.g. ppo:runs/rts" >&2; exit 2; }
+                 agent="$2"; shift ;;
+        --games) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "--games needs a whole number ≥ 1" >&2; exit 2; }
+                 agent_games="$2"; shift ;;
+        *) echo "$usage" >&2; exit 2 ;;
     esac
+    shift
 done
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -47,6 +57,41 @@ javac -nowarn -cp "$mrts/microrts.jar:$mrts/lib/*" -d "$cache/classes" "$here/Ru
 
 port=$((20000 + RANDOM % 20000))
 fail=0
+
+if [ -n "$agent" ]; then
+    # One server for every game; each RunGame is one connection playing several games.
+    serve_log="$(mktemp)"; java_log="$(mktemp)"
+    "$ludus" rts serve --agent "$agent" --port "$port" 2>"$serve_log" &
+    server=$!
+    trap 'kill "$server" 2>/dev/null || true; rm -f "$serve_log" "$java_log"' EXIT
+    for _ in $(seq 600); do
+        grep -q "waiting for microRTS" "$serve_log" && break
+        kill -0 "$server" 2>/dev/null || { cat "$serve_log" >&2; exit 2; }
+        sleep 0.1
+    done
+    map=8x8/basesWorkers8x8.xml
+    first=$(((agent_games + 1) / 2)); second=$((agent_games / 2))
+    echo "== $agent (socket) vs microRTS bots, $(basename "$map" .xml), $agent_games games each (seat 0: $first, seat 1: $second)"
+    for j in WorkerRush LightRush; do
+        # RunGame prints `game G winner W cycles C ms T slowest S0,S1`; W is -1 for a draw.
+        seat0=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "socket:$port" "ai.abstraction.$j" 3000 "$first" 2>>"$java_log")
+        seat1=""
+        [ "$second" -gt 0 ] && seat1=$(cd "$mrts" && java -cp "$cp" RunGame "maps/$map" 2 "ai.abstraction.$j" "socket:$port" 3000 "$second" 2>>"$java_log")
+        echo "$seat0" | sed "s/^/$j, ours seat 0: /"
+        [ -n "$seat1" ] && echo "$seat1" | sed "s/^/$j, ours seat 1: /"
+        { echo "$seat0" | awk '/^game/ {print 0, $4, $6, $10}'
+          [ -n "$seat1" ] && echo "$seat1" | awk '/^game/ {print 1, $4, $6, $10}'; } | awk -v j="$j" -v n="$agent_games" '
+            { played++; if ($2 == $1) w++; else if ($2 == -1) d++; else l++
+              split($4, s, ","); slow = s[$1 + 1] > slow ? s[$1 + 1] : slow }
+            END { printf "%s: %d W %d D %d L of %d games: score %.1f %% (slowest answer %d ms)\n",
+                         j, w, d, l, played, 100 * (w + d / 2) / (played ? played : 1), slow
+                  if (played != n) { print "FAIL: only " played " of " n " games completed" > "/dev/stderr"; exit 1 } }' \
+            || fail=1
+    done
+    grep -q "Inconsistent actions" "$java_log" && { echo "FAIL: microRTS reported inconsistent actions" >&2; fail=1; }
+    grep "done:" "$serve_log" >&2 || true
+    exit "$fail"
+fi
 socket_games() { # MAP GAMES OPPONENT MAX_CYCLES -> prints RunGame's lines; checks stderr
     local map="$1" games="$2" opponent="$3" max="$4" log
     log="$(mktemp)"
