@@ -143,9 +143,16 @@ pub struct PolicyShape {
 }
 
 /// Observations stacked for one forward pass: `B·T` items, sequence-major (item `b·T + t`).
+///
+/// Entity rows are padded only to the largest entity count in the batch, not to
+/// `max_entities`: the padding is masked everywhere, so the result is the same, and an 8×8
+/// game rarely has a third of the 48 rows filled — the Transformer, the heads and the
+/// attack pointer's N×N logits shrink with it.
 #[derive(Clone, Debug)]
 pub struct Batch {
     pub items: usize,
+    /// Entity rows per item (N): the largest entity count among the items, at least 1.
+    pub rows: usize,
     /// [BT, N, F].
     entities: Tensor,
     /// [BT, N] u8, 1 = real entity.
@@ -174,7 +181,12 @@ impl Batch {
         let (h, w) = (shape.height as i32, shape.width as i32);
         let hw = (h * w) as usize;
         let items = observations.len();
-        let n = max_entities;
+        let n = observations
+            .iter()
+            .map(|o| o.cells.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let f = ENTITY_FEATURES;
         let dump = (items * hw) as u32;
         let mut entities = Vec::with_capacity(items * n * f);
@@ -184,15 +196,16 @@ impl Batch {
         let mut spatial = Vec::with_capacity(items * hw * SPATIAL_PLANES);
         let mut scalars = Vec::with_capacity(items * SCALARS);
         for (b, o) in observations.iter().enumerate() {
-            if o.entities.mask.len() != n || o.spatial.len() != hw * SPATIAL_PLANES {
+            if o.entities.mask.len() != max_entities || o.spatial.len() != hw * SPATIAL_PLANES {
                 return Err(PpoError::Input(format!(
-                    "observation of {} entity rows and {} cells, the network takes {n} and {hw}",
+                    "observation of {} entity rows and {} cells, the network takes {max_entities} and {hw}",
                     o.entities.mask.len(),
                     o.spatial.len() / SPATIAL_PLANES
                 )));
             }
-            entities.extend_from_slice(&o.entities.features);
-            padding.extend(o.entities.mask.iter().map(|&m| u8::from(m)));
+            // Real entities fill the first rows (`cells` has one per real row).
+            entities.extend_from_slice(&o.entities.features[..n * f]);
+            padding.extend(o.entities.mask[..n].iter().map(|&m| u8::from(m)));
             let base = (b * hw) as u32;
             for (i, &cell) in o.cells.iter().enumerate() {
                 cell_rows[b * n + i] = base + cell;
@@ -210,6 +223,7 @@ impl Batch {
         }
         Ok(Batch {
             items,
+            rows: n,
             entities: Tensor::from_vec(entities, (items, n, f), device)?,
             padding: Tensor::from_vec(padding, (items, n), device)?,
             cell_rows: Tensor::from_vec(cell_rows, items * n, device)?,
@@ -429,7 +443,7 @@ impl Policy {
             )));
         }
         let steps = bt / sequences;
-        let n = self.config.max_entities;
+        let n = batch.rows;
         let d = self.config.d_model;
         let c = self.config.spatial_channels;
         let hw = self.shape.height * self.shape.width;

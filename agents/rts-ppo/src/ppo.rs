@@ -161,13 +161,17 @@ impl ChoiceBatch {
                 if c.kind != kind::WAIT {
                     arg_rows.push(row * (ACTION_TYPES as u32 - 1) + c.kind as u32 - 1);
                     args.push(c.arg as u32);
-                    if c.arg_mask.len() != width {
+                    // The mask is as wide as the acting batch's rows made it; this batch may
+                    // have fewer or more rows. Only entries past every allowed one differ.
+                    if c.arg >= width || c.arg_mask.iter().skip(width).any(|&m| m) {
                         return Err(PpoError::Input(format!(
-                            "a recorded argument mask has {} entries, the policy has {width}",
-                            c.arg_mask.len()
+                            "a recorded choice's arguments reach past this batch's {width}; \
+                             was it recorded with another max_entities or unit table?"
                         )));
                     }
-                    arg_masks.extend(c.arg_mask.iter().map(|&m| u8::from(m)));
+                    let kept = c.arg_mask.len().min(width);
+                    arg_masks.extend(c.arg_mask[..kept].iter().map(|&m| u8::from(m)));
+                    arg_masks.extend(std::iter::repeat_n(0u8, width - kept));
                     arg_item.push(i as u32);
                 }
             }
@@ -280,8 +284,12 @@ fn evaluate(policy: &Policy, seqs: &[&Sequence]) -> Result<(PolicyOutput, Choice
     }
     let steps: Vec<&Step> = seqs.iter().flat_map(|s| s.steps.iter()).collect();
     let observations: Vec<&Observation> = steps.iter().map(|s| &s.observation).collect();
-    let n = policy.config().max_entities;
-    let batch = Batch::new(&observations, policy.shape(), n, device)?;
+    let batch = Batch::new(
+        &observations,
+        policy.shape(),
+        policy.config().max_entities,
+        device,
+    )?;
     let starts: Vec<u8> = steps.iter().map(|s| u8::from(s.start)).collect();
     let starts = Tensor::from_vec(starts, (seqs.len(), t), device)?;
     let hidden = policy.config().core_hidden;
@@ -296,8 +304,8 @@ fn evaluate(policy: &Policy, seqs: &[&Sequence]) -> Result<(PolicyOutput, Choice
         c: stack(&|s| &s.initial.1)?,
     };
     let out = policy.forward(&batch, seqs.len(), &starts, &state)?;
-    let width = arg_width(n, policy.shape().unit_types);
-    let choices = ChoiceBatch::new(&steps, n, width, device)?;
+    let width = arg_width(batch.rows, policy.shape().unit_types);
+    let choices = ChoiceBatch::new(&steps, batch.rows, width, device)?;
     Ok((out, choices))
 }
 
