@@ -8,10 +8,10 @@
 //! unit to attack (a pointer). The masks used are kept ([`UnitChoice`]) so that training
 //! computes the probabilities of exactly the choices that were offered.
 
-use ludus_rts::{GameState, UnitAction};
+use ludus_rts::{Direction, GameState, UnitAction};
 use rand::Rng;
 
-use crate::features::Observation;
+use crate::features::{view_cell, view_direction, Observation};
 use crate::policy::{PolicyOutput, ACTION_TYPES, DIRECTED, DIRECTIONS};
 use crate::PpoError;
 
@@ -179,9 +179,10 @@ pub fn decide(
     let k = logits.unit_types;
     let width = arg_width(logits.rows, k);
     let row_at = |x: i32, y: i32| -> Option<usize> {
-        let cell = (x + y * state.width()) as u32;
+        let cell = view_cell(state, x, y, obs.turned);
         obs.cells.iter().position(|&c| c == cell)
     };
+    let dir = |d: Direction| view_direction(d as usize, obs.turned);
     let mut reserved = state.reservations();
     let mut orders = Vec::new();
     let mut choices = Vec::new();
@@ -198,10 +199,10 @@ pub fn decide(
             }
             let entry = match action {
                 UnitAction::Wait(_) => None,
-                UnitAction::Move(d) => Some((kind::MOVE, d as usize)),
-                UnitAction::Harvest(d) => Some((kind::HARVEST, d as usize)),
-                UnitAction::Return(d) => Some((kind::RETURN, d as usize)),
-                UnitAction::Produce(d, t) => (t < k).then_some((kind::PRODUCE, d as usize * k + t)),
+                UnitAction::Move(d) => Some((kind::MOVE, dir(d))),
+                UnitAction::Harvest(d) => Some((kind::HARVEST, dir(d))),
+                UnitAction::Return(d) => Some((kind::RETURN, dir(d))),
+                UnitAction::Produce(d, t) => (t < k).then_some((kind::PRODUCE, dir(d) * k + t)),
                 UnitAction::Attack { x, y } => row_at(x, y).map(|j| (kind::ATTACK, j)),
             };
             if let Some((kd, arg)) = entry {

@@ -42,9 +42,11 @@ fn small() -> PolicyConfig {
 /// against random and rushing opponents, is legal and consistent with the others.
 #[test]
 fn sampled_orders_are_always_legal_and_never_conflict() {
-    for (seed, opponent, encoder, core) in [
-        (1, "random", EntityEncoder::Transformer, Core::Lstm),
-        (2, "workerrush", EntityEncoder::None, Core::Mlp),
+    for (seed, opponent, encoder, core, seat) in [
+        (1, "random", EntityEncoder::Transformer, Core::Lstm, 0),
+        (2, "workerrush", EntityEncoder::None, Core::Mlp, 0),
+        // Player 1 sees the map turned: its orders' directions and targets are turned back.
+        (3, "randombiased", EntityEncoder::Transformer, Core::Lstm, 1),
     ] {
         let mut state = start("gen:8x8", seed);
         let config = PolicyConfig {
@@ -58,12 +60,16 @@ fn sampled_orders_are_always_legal_and_never_conflict() {
         let mut reports = [IssueReport::default(); 2];
         let mut orders = 0;
         while !state.is_over() && state.time() < 600 {
-            let mine = agent.try_act(&state, 0).unwrap();
+            let mine = agent.try_act(&state, seat).unwrap();
             orders += mine.len();
-            let theirs = other.act(&state, 1);
-            ludus_rts::apply(&mut state, &[mine, theirs], &mut reports).unwrap();
+            let theirs = other.act(&state, 1 - seat);
+            let mut both = [theirs, mine];
+            if seat == 0 {
+                both.reverse();
+            }
+            ludus_rts::apply(&mut state, &both, &mut reports).unwrap();
         }
-        let r = reports[0];
+        let r = reports[seat];
         assert!(orders > 50, "the policy gave only {orders} orders");
         assert_eq!(
             (r.illegal, r.cancelled, r.inconsistent, r.overwritten),
