@@ -96,6 +96,15 @@ impl Store {
         self.shards().join(format!(".{name}.partial.hdf5"))
     }
 
+    /// Creates the partial shard `name`, under the dataset's lock so that orphan removal never
+    /// sees it before HDF5 has locked it.
+    pub fn create_partial(&self, name: &str) -> Result<(PathBuf, hdf5::File), EpisodeError> {
+        let path = self.partial(name);
+        let _lock = DirLock::acquire(&self.data)?;
+        let file = create_file(&path)?;
+        Ok((path, file))
+    }
+
     /// Creates the dataset if it does not exist (empty, but already loadable), or checks that
     /// the existing one holds the same game with the same shapes.
     pub fn open_or_create(&self, info: &DatasetInfo) -> Result<Totals, EpisodeError> {
@@ -183,16 +192,22 @@ impl Store {
     /// Publishes the closed partial shard `name` holding `episodes` episodes of `steps` plies.
     /// A shard of the same name that was published before is replaced (a generation played
     /// again after a crash writes the same games again, so it must not count them twice).
+    ///
+    /// The file is closed under the dataset's lock: once HDF5 lets go of a partial shard,
+    /// another writer's [`Store::open_or_create`] would take it for an orphan and delete it
+    /// before the rename.
     pub fn publish(
         &self,
         info: &DatasetInfo,
+        file: hdf5::File,
         name: &str,
         episodes: u64,
         steps: u64,
     ) -> Result<Totals, EpisodeError> {
         let partial = self.partial(name);
-        sync_file(&partial)?;
         let _lock = DirLock::acquire(&self.data)?;
+        file.close().map_err(|e| h5_error(&partial, e))?;
+        sync_file(&partial)?;
         let file = format!("shards/{name}.hdf5");
         let target = self.data.join(&file);
         rename(&partial, &target)?;

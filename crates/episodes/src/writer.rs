@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::h5::{create_file, h5_error, write_episode, write_tick_episode};
+use crate::h5::{h5_error, write_episode, write_tick_episode};
 use crate::store::{Store, Totals};
 use crate::{DatasetInfo, Episode, EpisodeError, TickEpisode};
 
@@ -371,8 +371,7 @@ impl Worker {
     }
 
     fn open(&mut self, name: String, named: bool, first_id: u64) -> Result<(), EpisodeError> {
-        let path = self.store.partial(&name);
-        let file = create_file(&path)?;
+        let (path, file) = self.store.create_partial(&name)?;
         self.shard = Some(OpenShard {
             name,
             named,
@@ -448,14 +447,18 @@ impl Worker {
         let Some(shard) = self.shard.take() else {
             return Ok(self.totals);
         };
-        shard.file.close().map_err(|e| h5_error(&shard.path, e))?;
         if shard.episodes == 0 && !shard.named {
+            shard.file.close().map_err(|e| h5_error(&shard.path, e))?;
             std::fs::remove_file(&shard.path).ok();
             return Ok(self.totals);
         }
-        self.totals = self
-            .store
-            .publish(&self.info, &shard.name, shard.episodes, shard.steps)?;
+        self.totals = self.store.publish(
+            &self.info,
+            shard.file,
+            &shard.name,
+            shard.episodes,
+            shard.steps,
+        )?;
         Ok(self.totals)
     }
 }
